@@ -1,0 +1,62 @@
+# PASCAL VOC 2012 + SBD in the WSSS layout: data/VOCdevkit/VOC2012 with
+# JPEGImages/, SegmentationClass/, ImageSets/Segmentation/{train_aug,train,
+# val}.txt and cls_labels.npy (20-dim multi-hot per image; write it with
+# tools/dataset_converters/make_cls_labels.py --xml Annotations).
+dataset_type = 'ImageLevelSegDataset'
+data_root = 'data/VOCdevkit/VOC2012'
+metainfo = dict(
+    classes=('background', 'aeroplane', 'bicycle', 'bird', 'boat', 'bottle',
+             'bus', 'car', 'cat', 'chair', 'cow', 'diningtable', 'dog',
+             'horse', 'motorbike', 'person', 'pottedplant', 'sheep', 'sofa',
+             'train', 'tvmonitor'),
+    palette=[[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0],
+             [0, 0, 128], [128, 0, 128], [0, 128, 128], [128, 128, 128],
+             [64, 0, 0], [192, 0, 0], [64, 128, 0], [192, 128, 0],
+             [64, 0, 128], [192, 0, 128], [64, 128, 128], [192, 128, 128],
+             [0, 64, 0], [128, 64, 0], [0, 192, 0], [128, 192, 0],
+             [0, 64, 128]])
+crop_size = (512, 512)
+# IRN's augmentation: long side 320..640, flip, random 512 crop.
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='RandomResize',
+        scale=(640, 640),
+        ratio_range=(0.5, 1.0),
+        keep_ratio=True),
+    dict(type='RandomCrop', crop_size=crop_size),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackImageLevelInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='PackImageLevelInputs'),
+]
+train_dataloader = dict(
+    batch_size=8,  # 8 pairs = 16 images
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='pair_collate'),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='ImageSets/Segmentation/train_aug.txt',
+        metainfo=metainfo,
+        paired=True,
+        pipeline=train_pipeline))
+test_dataloader = dict(
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='ImageSets/Segmentation/train.txt',
+        metainfo=metainfo,
+        test_mode=True,
+        pipeline=test_pipeline))
+val_dataloader = None
+val_cfg = None
+val_evaluator = None

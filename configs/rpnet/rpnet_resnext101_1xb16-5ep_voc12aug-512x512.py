@@ -1,0 +1,23 @@
+# RPNet with resnext101 (Table III), otherwise as the ResNeXt-50 config.
+_base_ = ['./rpnet_resnext50_1xb16-5ep_voc12aug-512x512.py']
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='mmpretrain.ResNeXt',
+        depth=101,
+        groups=32,
+        width_per_group=4,
+        num_stages=4,
+        out_indices=(0, 1, 2, 3),
+        strides=(1, 2, 2, 1),
+        dilations=(1, 1, 1, 1),
+        frozen_stages=2,
+        norm_eval=True,
+        norm_cfg=dict(type='BN', requires_grad=True),
+        style='pytorch',
+        init_cfg=dict(
+            type='Pretrained',
+            prefix='backbone.',
+            checkpoint='https://download.openmmlab.com/mmclassification/v0/resnext/resnext101_32x4d_b32x8_imagenet_20210506-e0fa3dd5.pth')))
+work_dir = 'work_dirs/rpnet_resnext101_1xb16-5ep_voc12aug-512x512'
+test_evaluator = dict(type='CAMWriter', output_dir=work_dir + '/cams')

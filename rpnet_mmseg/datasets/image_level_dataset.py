@@ -1,0 +1,388 @@
+"""A VOC-layout dataset with image-level (multi-hot) class labels."""
+import copy
+import io
+import logging
+import math
+import os.path as osp
+from typing import List, Optional, Sequence, Union
+
+import mmengine
+import mmengine.fileio as fileio
+import numpy as np
+from mmengine.dataset.base_dataset import force_full_init
+from mmengine.logging import print_log
+from mmengine.utils import is_abs
+from mmseg.datasets import BaseSegDataset
+from mmseg.datasets.voc import PascalVOCDataset
+from mmseg.registry import DATASETS
+
+# How many example names a warning lists before it is cut short.
+_MAX_NAMES_IN_LOG = 5
+
+
+def select_class_subset(labels: np.ndarray,
+                        fraction: float,
+                        seed: int = 0) -> np.ndarray:
+    """Pick a class-balanced fraction of a multi-label training set.
+
+    For each class in increasing class id order, the images holding that
+    class are shuffled with one ``np.random.default_rng(seed)`` and the first
+    ``ceil(n * fraction)`` are kept; the result is the union over classes, so
+    every class keeps at least its share (images with several classes may
+    push a class above it). This is the sub-sampling of the training set
+    used for the label-fraction study (Table II) of the RPNet paper.
+
+    Args:
+        labels (np.ndarray): (N, C) multi-hot labels; a value > 0 is a
+            positive class.
+        fraction (float): Share of each class's images to keep, in (0, 1].
+        seed (int): Seed of the shuffles. Defaults to 0.
+
+    Returns:
+        np.ndarray: Sorted indices (into ``labels``) of the kept images.
+    """
+    if not 0 < fraction <= 1:
+        raise ValueError(f'subset fraction must be in (0, 1], got {fraction}')
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    keep = np.zeros(len(labels), dtype=bool)
+    for cls_id in range(labels.shape[1]):
+        members = np.flatnonzero(labels[:, cls_id] > 0)
+        if members.size == 0:
+            continue
+        # The epsilon stops float error such as 100 * 0.07 = 7.000000000000001
+        # from keeping one image more than the fraction says.
+        num_keep = math.ceil(members.size * fraction - 1e-9)
+        keep[rng.permutation(members)[:num_keep]] = True
+    return np.flatnonzero(keep)
+
+
+@DATASETS.register_module()
+class ImageLevelSegDataset(BaseSegDataset):
+    """Segmentation dataset trained from image-level labels (VOC layout).
+
+    Serves the weakly supervised stages of RPNet (`Cross-Image Region Mining
+    with Region Prototypical Network for Weakly Supervised Segmentation
+    <https://arxiv.org/abs/2108.07413>`_): each sample carries a multi-hot
+    ``gt_label`` over the foreground classes and, when its mask exists, the
+    path of its pixel mask for evaluation. With ``paired=True`` each sample
+    is a ``[query, partner]`` pair of images that share at least one class.
+
+    .. code-block:: none
+
+        data_root/
+        ├── JPEGImages/NAME.jpg
+        ├── SegmentationClass/NAME.png     (optional, evaluation only)
+        ├── ImageSets/Segmentation/*.txt   (ann_file: one NAME per line)
+        └── cls_labels.npy                 (pickled dict NAME -> multi-hot)
+
+    ``metainfo['classes']`` must list the background as index 0 followed by
+    the foreground classes in the order of the ``cls_labels.npy`` vectors;
+    mask values are taken to be indices into that list (no label remapping).
+    Images without a positive class are skipped with a warning.
+
+    Args:
+        ann_file (str): Split file, one image name per line (relative to
+            ``data_root``).
+        data_prefix (dict, optional): Image and mask folders. Defaults to
+            ``dict(img_path='JPEGImages',
+            seg_map_path='SegmentationClass')``.
+        img_suffix (str): Image file suffix. Defaults to '.jpg'.
+        seg_map_suffix (str): Mask file suffix. Defaults to '.png'.
+        cls_label_file (str): Pickled label dict, relative to ``data_root``
+            unless absolute. Defaults to 'cls_labels.npy'.
+        paired (bool): Return ``[query, partner]`` pairs. Defaults to False.
+        allow_self_pair (bool): Whether an image may be its own partner.
+            Defaults to True.
+        subset_fraction (float, optional): Keep this share of each class's
+            images (see :func:`select_class_subset`). Defaults to None (all).
+        subset_seed (int): Seed of the subset choice. Defaults to 0.
+        skip_done_dir (str, optional): Drop images whose
+            ``skip_done_dir/NAME{skip_done_suffix}`` exists, to resume an
+            inference run whose outputs are written atomically. Defaults to
+            None.
+        skip_done_suffix (str): Suffix of those outputs. Defaults to '.npy'.
+        **kwargs: Other arguments of :class:`BaseSegDataset` (``data_root``,
+            ``metainfo``, ``pipeline``, ``test_mode``, ``lazy_init``,
+            ``backend_args`` ...). ``reduce_zero_label`` must stay False.
+    """
+    METAINFO = copy.deepcopy(PascalVOCDataset.METAINFO)
+
+    def __init__(self,
+                 ann_file: str = '',
+                 data_prefix: Optional[dict] = None,
+                 img_suffix: str = '.jpg',
+                 seg_map_suffix: str = '.png',
+                 cls_label_file: str = 'cls_labels.npy',
+                 paired: bool = False,
+                 allow_self_pair: bool = True,
+                 subset_fraction: Optional[float] = None,
+                 subset_seed: int = 0,
+                 skip_done_dir: Optional[str] = None,
+                 skip_done_suffix: str = '.npy',
+                 **kwargs) -> None:
+        if kwargs.get('reduce_zero_label', False):
+            raise ValueError(
+                'ImageLevelSegDataset keeps background as class 0; '
+                'reduce_zero_label=True is not supported.')
+        if subset_fraction is not None and not 0 < subset_fraction <= 1:
+            raise ValueError(
+                f'subset_fraction must be in (0, 1], got {subset_fraction}')
+        if data_prefix is None:
+            data_prefix = dict(
+                img_path='JPEGImages', seg_map_path='SegmentationClass')
+        self.cls_label_file = cls_label_file
+        self.paired = paired
+        self.allow_self_pair = allow_self_pair
+        self.subset_fraction = subset_fraction
+        self.subset_seed = subset_seed
+        self.skip_done_dir = skip_done_dir
+        self.skip_done_suffix = skip_done_suffix
+        self._label_matrix = np.zeros((0, 0), dtype=bool)
+        self._class_members: List[np.ndarray] = []
+        super().__init__(
+            ann_file=ann_file,
+            img_suffix=img_suffix,
+            seg_map_suffix=seg_map_suffix,
+            data_prefix=data_prefix,
+            **kwargs)
+
+    @classmethod
+    def get_label_map(cls,
+                      new_classes: Optional[Sequence] = None) -> None:
+        """Masks already index ``metainfo['classes']``: never remap."""
+        return None
+
+    def _update_palette(self) -> list:
+        """Match the palette to the classes.
+
+        A longer palette (the default VOC colour map for a dataset with fewer
+        classes) is cut to the first ``len(classes)`` colours, which is the
+        colour map palette PNG masks use; an empty one is generated.
+        """
+        palette = list(self._metainfo.get('palette', []))
+        classes = self._metainfo.get('classes', [])
+        if len(palette) >= len(classes) > 0:
+            return palette[:len(classes)]
+        if palette:
+            raise ValueError(f'metainfo palette has {len(palette)} colours '
+                             f'for {len(classes)} classes')
+        return super()._update_palette()
+
+    def _join_prefix(self) -> None:
+        """Also join ``cls_label_file`` with ``data_root``."""
+        super()._join_prefix()
+        if not is_abs(self.cls_label_file):
+            self.cls_label_file = osp.join(self.data_root,
+                                           self.cls_label_file)
+
+    @property
+    def num_fg_classes(self) -> int:
+        """int: Length of a label vector (classes without background)."""
+        classes = self._metainfo.get('classes') or ()
+        if len(classes) < 2:
+            raise ValueError(
+                "metainfo['classes'] must list 'background' and at least one "
+                f'foreground class, got {classes}')
+        return len(classes) - 1
+
+    def _read_split(self) -> List[str]:
+        """Image names of the split file, in file order."""
+        if not self.ann_file or not fileio.isfile(
+                self.ann_file, backend_args=self.backend_args):
+            raise FileNotFoundError(
+                f"split file (ann_file) '{self.ann_file}' does not exist")
+        lines = mmengine.list_from_file(
+            self.ann_file, backend_args=self.backend_args)
+        return [line.strip() for line in lines if line.strip()]
+
+    def _load_cls_labels(self) -> dict:
+        """The ``{name: multi-hot}`` dict of ``cls_label_file``."""
+        path = self.cls_label_file
+        if not fileio.exists(path, backend_args=self.backend_args):
+            raise FileNotFoundError(
+                f"class label file (cls_label_file) '{path}' does not exist")
+        raw = fileio.get(path, backend_args=self.backend_args)
+        labels = np.load(io.BytesIO(raw), allow_pickle=True).item()
+        if not isinstance(labels, dict):
+            raise TypeError(f"'{path}' must hold a dict name -> label vector,"
+                            f' got {type(labels).__name__}')
+        return labels
+
+    def _parse_label(self, name: str, cls_labels: dict) -> np.ndarray:
+        """Check and convert the label vector of one image."""
+        if name not in cls_labels:
+            raise KeyError(f"image '{name}' of split file '{self.ann_file}' "
+                           f"has no entry in '{self.cls_label_file}'")
+        label = np.asarray(cls_labels[name], dtype=np.float32)
+        if label.ndim != 1 or label.size != self.num_fg_classes:
+            raise ValueError(
+                f"label of '{name}' in '{self.cls_label_file}' has length "
+                f'{label.size} (shape {label.shape}); expected length '
+                f"{self.num_fg_classes}: metainfo['classes'] has "
+                f'{self.num_fg_classes + 1} classes including background')
+        return label
+
+    def load_data_list(self) -> List[dict]:
+        """Read the split, the labels and the optional masks.
+
+        Returns:
+            list[dict]: One info dict per image, with ``img_path``,
+            ``seg_map_path`` (None without a mask), ``img_id``, ``gt_label``,
+            ``label_map``, ``reduce_zero_label`` and ``seg_fields``.
+        """
+        names = self._read_split()
+        cls_labels = self._load_cls_labels()
+        img_dir = self.data_prefix.get('img_path', None) or ''
+        seg_dir = self.data_prefix.get('seg_map_path', None)
+        data_list, unlabelled = [], []
+        for name in names:
+            img_path = osp.join(img_dir, name + self.img_suffix)
+            if not fileio.exists(img_path, backend_args=self.backend_args):
+                raise FileNotFoundError(
+                    f"image '{img_path}' listed in split file "
+                    f"'{self.ann_file}' does not exist")
+            gt_label = self._parse_label(name, cls_labels)
+            if not (gt_label > 0).any():
+                unlabelled.append(name)
+                continue
+            seg_map_path = None
+            if seg_dir:
+                path = osp.join(seg_dir, name + self.seg_map_suffix)
+                if fileio.exists(path, backend_args=self.backend_args):
+                    seg_map_path = path
+            data_list.append(
+                dict(
+                    img_path=img_path,
+                    seg_map_path=seg_map_path,
+                    img_id=name,
+                    gt_label=gt_label,
+                    label_map=self.label_map,
+                    reduce_zero_label=False,
+                    seg_fields=[]))
+        if unlabelled:
+            print_log(
+                f'{len(unlabelled)} image(s) of {self.ann_file} have no '
+                f'positive class and are skipped, e.g. '
+                f'{unlabelled[:_MAX_NAMES_IN_LOG]}',
+                logger='current',
+                level=logging.WARNING)
+        if self.subset_fraction is not None:
+            data_list = self._take_subset(data_list)
+        if self.skip_done_dir is not None:
+            data_list = self._drop_done(data_list)
+        return data_list
+
+    def _take_subset(self, data_list: List[dict]) -> List[dict]:
+        """Keep a class-balanced ``subset_fraction`` of ``data_list``."""
+        if not data_list:
+            return data_list
+        labels = np.stack([info['gt_label'] for info in data_list])
+        kept = select_class_subset(labels, self.subset_fraction,
+                                   self.subset_seed)
+        print_log(
+            f'subset_fraction={self.subset_fraction} (seed '
+            f'{self.subset_seed}): kept {len(kept)} of {len(data_list)} '
+            'images', logger='current')
+        return [data_list[i] for i in kept]
+
+    def _drop_done(self, data_list: List[dict]) -> List[dict]:
+        """Drop images whose output already exists in ``skip_done_dir``."""
+        todo = [
+            info for info in data_list if not fileio.exists(
+                osp.join(self.skip_done_dir,
+                         info['img_id'] + self.skip_done_suffix),
+                backend_args=self.backend_args)
+        ]
+        print_log(
+            f'skip_done_dir {self.skip_done_dir}: skipped '
+            f'{len(data_list) - len(todo)} finished image(s), '
+            f'{len(todo)} left', logger='current')
+        return todo
+
+    def full_init(self) -> None:
+        """Load the annotations, then index the images of each class."""
+        if self._fully_initialized:
+            return
+        super().full_init()
+        self._build_class_index()
+
+    def _build_class_index(self) -> None:
+        """Build the (N, C) label matrix and the image list of each class."""
+        num_classes = self.num_fg_classes
+        labels = [self.get_data_info(i)['gt_label'] for i in range(len(self))]
+        self._label_matrix = (
+            np.stack(labels) > 0 if labels else np.zeros(
+                (0, num_classes), dtype=bool))
+        self._class_members = [
+            np.flatnonzero(self._label_matrix[:, c])
+            for c in range(num_classes)
+        ]
+        if self.paired and not self.allow_self_pair:
+            classes = self._metainfo['classes']
+            for cls_id, members in enumerate(self._class_members):
+                if members.size == 1:
+                    name = self.get_data_info(int(members[0]))['img_id']
+                    raise ValueError(
+                        f"class '{classes[cls_id + 1]}' has a single image "
+                        f"('{name}'), so it has no partner with "
+                        'allow_self_pair=False')
+
+    def get_subset_(self, indices: Union[Sequence[int], int]) -> None:
+        """In-place subset (see :class:`BaseDataset`), re-indexing classes."""
+        super().get_subset_(indices)
+        self._build_class_index()
+
+    def get_subset(self, indices: Union[Sequence[int],
+                                        int]) -> 'ImageLevelSegDataset':
+        """Subset copy (see :class:`BaseDataset`), re-indexing classes."""
+        subset = super().get_subset(indices)
+        subset._build_class_index()
+        return subset
+
+    @force_full_init
+    def get_cat_ids(self, idx: int) -> List[int]:
+        """Class indices (into ``metainfo['classes']``) of image ``idx``."""
+        return (np.flatnonzero(self._label_matrix[idx]) + 1).tolist()
+
+    @force_full_init
+    def sample_partner(self, idx: int) -> int:
+        """Draw the partner of image ``idx`` for cross-image mining.
+
+        One of the image's positive classes is chosen uniformly, then an
+        image uniformly among all images with that class (``idx`` itself
+        excluded when ``allow_self_pair`` is False). Uses numpy's global
+        random state, which mmengine seeds in each data loader worker.
+
+        Args:
+            idx (int): Index of the query image.
+
+        Returns:
+            int: Index of the partner image.
+        """
+        positives = np.flatnonzero(self._label_matrix[idx])
+        cls_id = positives[np.random.randint(positives.size)]
+        members = self._class_members[cls_id]
+        if self.allow_self_pair:
+            return int(members[np.random.randint(members.size)])
+        # Draw among the other members: skip the query's own position.
+        own = int(np.searchsorted(members, idx))
+        pick = np.random.randint(members.size - 1)
+        return int(members[pick + (pick >= own)])
+
+    def prepare_data(self, idx: int) -> Union[dict, List[dict], None]:
+        """Run the pipeline on image ``idx`` (and on its partner if paired).
+
+        Returns:
+            dict | list[dict] | None: The pipeline output, a
+            ``[query, partner]`` list when ``paired``, or None when a
+            pipeline returned None (the base class then retries another
+            index).
+        """
+        query = super().prepare_data(idx)
+        if not self.paired or query is None:
+            return query
+        partner = super().prepare_data(self.sample_partner(idx))
+        if partner is None:
+            return None
+        return [query, partner]

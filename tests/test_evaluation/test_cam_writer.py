@@ -1,0 +1,126 @@
+"""CAMWriter: IRN file format, atomic writes, resume, shape checks."""
+import os
+
+import numpy as np
+import pytest
+import torch
+from mmseg.structures import SegDataSample
+
+from rpnet_mmseg.evaluation import CAMWriter, cam_io
+
+
+def make_sample(name='img1', keys=(0, 2), size=(8, 12), stride_size=(2, 3),
+                high_res_k=None, with_id=True):
+    """A SegDataSample as the CAM model's predict returns it."""
+    num = len(keys)
+    gen = torch.Generator().manual_seed(0)
+    metainfo = dict(img_path=f'/data/JPEGImages/{name}.jpg', ori_shape=size)
+    if with_id:
+        metainfo['img_id'] = name
+    sample = SegDataSample(metainfo=metainfo)
+    sample.set_data({
+        'cam_keys': torch.tensor(keys, dtype=torch.long),
+        'cam': torch.rand((num, ) + stride_size, generator=gen),
+        'high_res': torch.rand(
+            (num if high_res_k is None else high_res_k, ) + size,
+            generator=gen),
+    })
+    return sample
+
+
+def load(path):
+    return np.load(path, allow_pickle=True).item()
+
+
+def test_writes_irn_format(tmp_path):
+    writer = CAMWriter(str(tmp_path / 'cams'))
+    sample = make_sample()
+    writer.process(None, [sample.to_dict()])
+    assert os.listdir(tmp_path / 'cams') == ['img1.npy']
+    saved = load(tmp_path / 'cams' / 'img1.npy')
+    assert set(saved) == {'keys', 'cam', 'high_res'}
+    assert saved['keys'].dtype == np.int64
+    assert saved['cam'].dtype == np.float32
+    assert saved['high_res'].dtype == np.float32
+    np.testing.assert_array_equal(saved['keys'], [0, 2])
+    assert saved['cam'].shape == (2, 2, 3)
+    assert saved['high_res'].shape == (2, 8, 12)
+    np.testing.assert_array_equal(saved['high_res'], sample.high_res.numpy())
+    assert writer.compute_metrics(writer.results) == {
+        'num_written': 1,
+        'num_skipped': 0
+    }
+
+
+def test_name_from_img_path_and_sample_objects(tmp_path):
+    writer = CAMWriter(str(tmp_path))
+    # A SegDataSample (not a dict) without img_id: named after img_path.
+    writer.process(None, [make_sample('2007_000032', with_id=False)])
+    assert (tmp_path / '2007_000032.npy').is_file()
+
+
+def test_existing_file_skipped_not_rewritten(tmp_path):
+    sentinel = {'keys': np.array([5]), 'cam': np.zeros((1, 2, 3))}
+    np.save(tmp_path / 'img1.npy', sentinel)
+    before = os.stat(tmp_path / 'img1.npy').st_mtime_ns
+    writer = CAMWriter(str(tmp_path))
+    writer.process(None, [make_sample('img1'), make_sample('img2')])
+    assert os.stat(tmp_path / 'img1.npy').st_mtime_ns == before
+    np.testing.assert_array_equal(load(tmp_path / 'img1.npy')['keys'], [5])
+    assert sorted(os.listdir(tmp_path)) == ['img1.npy', 'img2.npy']
+    assert writer.compute_metrics(writer.results) == {
+        'num_written': 1,
+        'num_skipped': 1
+    }
+
+
+def test_counts_summed_over_ranks(tmp_path):
+    """Every rank writes its own images; counts add up after collection."""
+    rank0, rank1 = CAMWriter(str(tmp_path)), CAMWriter(str(tmp_path))
+    rank0.process(None, [make_sample('a'), make_sample('b')])
+    rank1.process(None, [make_sample('c'), make_sample('a')])  # a: padding
+    assert sorted(os.listdir(tmp_path)) == ['a.npy', 'b.npy', 'c.npy']
+    counts = rank0.compute_metrics(rank0.results + rank1.results)
+    assert counts == {'num_written': 3, 'num_skipped': 1}
+
+
+def test_k_mismatch_raises(tmp_path):
+    writer = CAMWriter(str(tmp_path))
+    with pytest.raises(ValueError, match='img1.*high_res.*K = len'):
+        writer.process(None, [make_sample(high_res_k=3)])
+    assert os.listdir(tmp_path) == []
+
+
+def test_keys_length_mismatch_raises(tmp_path):
+    sample = make_sample()
+    sample.cam_keys = torch.tensor([0, 1, 2])
+    with pytest.raises(ValueError, match='img1.*"cam".*K = len\\(keys\\) '
+                       '= 3'):
+        CAMWriter(str(tmp_path)).process(None, [sample])
+
+
+def test_high_res_size_mismatch_raises(tmp_path):
+    sample = make_sample()
+    sample.set_metainfo(dict(ori_shape=(9, 12)))
+    with pytest.raises(ValueError, match=r'img1.*\(8, 12\).*\(9, 12\)'):
+        CAMWriter(str(tmp_path)).process(None, [sample])
+    assert os.listdir(tmp_path) == []
+
+
+def test_missing_field_raises(tmp_path):
+    sample = SegDataSample(metainfo=dict(img_id='img9', ori_shape=(2, 2)))
+    with pytest.raises(ValueError, match='img9.*cam_keys'):
+        CAMWriter(str(tmp_path)).process(None, [sample])
+
+
+def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
+    """A crash mid-write leaves neither a final nor a temporary file."""
+
+    def broken_save(f, obj, allow_pickle=True):
+        f.write(b'partial')
+        raise OSError('disk full')
+
+    monkeypatch.setattr(cam_io.np, 'save', broken_save)
+    with pytest.raises(OSError, match='disk full'):
+        CAMWriter(str(tmp_path)).process(None, [make_sample()])
+    assert os.listdir(tmp_path) == []

@@ -1,0 +1,58 @@
+"""CAMWriter in a real 2-process (gloo, CPU) run, as under dist_test.sh."""
+import json
+import os
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+
+NAMES = ['a', 'b', 'c', 'd', 'e']
+
+
+def _worker(rank: int, world_size: int, tmp: str) -> None:
+    dist.init_process_group(
+        'gloo',
+        init_method=f'file://{tmp}/dist_init',
+        rank=rank,
+        world_size=world_size)
+    from mmseg.structures import SegDataSample
+
+    from rpnet_mmseg.evaluation import CAMWriter
+    writer = CAMWriter(os.path.join(tmp, 'cams'))
+    # DefaultSampler's split: rank r takes items r, r + 2, ...; rank 1 gets
+    # a padding copy of item 0 so that both ranks run 3 items.
+    indices = list(range(len(NAMES)))[rank::world_size]
+    if rank == 1:
+        indices.append(0)
+        dist.barrier()  # rank 0 has written 'a' before its padding copy
+    for i in indices:
+        sample = SegDataSample(
+            metainfo=dict(img_id=NAMES[i], ori_shape=(4, 6)))
+        sample.set_data({
+            'cam_keys': torch.tensor([i]),
+            'cam': torch.rand(1, 1, 2),
+            'high_res': torch.rand(1, 4, 6),
+        })
+        writer.process(None, [sample.to_dict()])
+        if rank == 0 and i == 0:
+            dist.barrier()
+    metrics = writer.evaluate(len(NAMES))
+    with open(os.path.join(tmp, f'rank{rank}.json'), 'w') as f:
+        json.dump(metrics, f)
+    dist.destroy_process_group()
+
+
+def test_every_rank_writes_its_images(tmp_path):
+    mp.spawn(_worker, args=(2, str(tmp_path)), nprocs=2, join=True)
+    assert sorted(os.listdir(tmp_path / 'cams')) == [
+        f'{n}.npy' for n in NAMES
+    ]
+    for i, name in enumerate(NAMES):
+        saved = np.load(tmp_path / 'cams' / f'{name}.npy',
+                        allow_pickle=True).item()
+        assert saved['keys'].tolist() == [i]
+    for rank in range(2):
+        with open(tmp_path / f'rank{rank}.json') as f:
+            # The padding copy is dropped by mmengine's collect_results.
+            assert json.load(f) == {'num_written': 5, 'num_skipped': 0}

