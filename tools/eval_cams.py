@@ -189,7 +189,7 @@ def to_json(summary: Dict[str, Any], args: argparse.Namespace,
 def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     """Run the evaluation; return the JSON report."""
     args = parse_args(argv)
-    logger = MMLogger.get_instance('rpnet_eval_cams', log_level='INFO')
+    logger = MMLogger.get_current_instance()
     class_names, palette = load_class_info(args)
     names = read_split(args.data_root, args.split)
     mask_paths = [

@@ -8,6 +8,7 @@ _base_ = [
 custom_imports = dict(imports=['rpnet_mmseg'], allow_failed_imports=False)
 default_scope = 'mmseg'
 env_cfg = dict(cudnn_benchmark=False)
+log_processor = dict(by_epoch=True)
 optim_wrapper = dict(optimizer=dict(lr=0.01))
 default_hooks = dict(logger=dict(interval=5))
 work_dir = 'work_dirs/rpnet_effnetlite0_1xb16-5ep_msrc-224x224'

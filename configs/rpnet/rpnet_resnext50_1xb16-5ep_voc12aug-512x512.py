@@ -9,5 +9,6 @@ _base_ = [
 custom_imports = dict(imports=['rpnet_mmseg'], allow_failed_imports=False)
 default_scope = 'mmseg'
 env_cfg = dict(cudnn_benchmark=False)
+log_processor = dict(by_epoch=True)
 work_dir = 'work_dirs/rpnet_resnext50_1xb16-5ep_voc12aug-512x512'
 test_evaluator = dict(type='CAMWriter', output_dir=work_dir + '/cams')

@@ -48,8 +48,13 @@ def write_mask(path, class_ids):
     for i, cls_id in enumerate(class_ids):
         mask[5:25, (i + 1) * band - 4:(i + 1) * band + 4] = cls_id + 1
     mask[0, :] = 255
+    # A full 256-colour palette, as VOC's masks have (255 = void colour):
+    # with a short one Pillow may renumber the unused-colour indices.
+    palette = np.zeros((256, 3), dtype=np.uint8)
+    palette[:len(PALETTE)] = PALETTE
+    palette[255] = (224, 224, 192)
     img = Image.fromarray(mask, mode='P')
-    img.putpalette(np.asarray(PALETTE, dtype=np.uint8).ravel().tolist())
+    img.putpalette(palette.ravel().tolist())
     img.save(path)
 
 

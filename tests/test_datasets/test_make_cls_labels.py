@@ -99,7 +99,7 @@ def test_mask_value_out_of_range(tool, tiny_voc, tmp_path):
     bad = osp.join(tiny_voc.root, 'SegmentationClass', 'img_03.png')
     mask = np.zeros((30, 40), dtype=np.uint8)
     mask[3:6, 3:6] = 9
-    Image.fromarray(mask, mode='P').save(bad)
+    Image.fromarray(mask).save(bad)  # a grayscale index PNG
     with pytest.raises(ValueError) as err:
         tool.main([
             '--masks',

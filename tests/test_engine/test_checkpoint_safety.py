@@ -37,5 +37,18 @@ def test_message_hub_and_numpy_scalars_load_weights_only(tmp_path):
 def test_other_objects_are_still_refused(tmp_path):
     allow_mmengine_checkpoint_types()
     path = _save({'x': NotAllowed()}, tmp_path, 'bad.pth')
-    with pytest.raises(pickle.UnpicklingError):
+    with pytest.raises(pickle.UnpicklingError, match='NotAllowed'):
+        torch.load(path, weights_only=True)
+
+
+def test_getattr_stand_in_refuses_other_lookups(tmp_path):
+    allow_mmengine_checkpoint_types()
+    # getattr(HistoryBuffer, '__init__') passes the GLOBAL checks (both
+    # globals are allowed) and must be refused by the stand-in.
+    payload = (b'\x80\x02cbuiltins\ngetattr\n'
+               b'cmmengine.logging.history_buffer\nHistoryBuffer\n'
+               b'X\x08\x00\x00\x00__init__\x86R.')
+    path = tmp_path / 'evil.pkl'
+    path.write_bytes(payload)
+    with pytest.raises(pickle.UnpicklingError, match='__init__'):
         torch.load(path, weights_only=True)

@@ -6,6 +6,9 @@ import numpy as np
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
+from mmseg.structures import SegDataSample
+
+from rpnet_mmseg.evaluation import CAMWriter
 
 NAMES = ['a', 'b', 'c', 'd', 'e']
 
@@ -16,9 +19,6 @@ def _worker(rank: int, world_size: int, tmp: str) -> None:
         init_method=f'file://{tmp}/dist_init',
         rank=rank,
         world_size=world_size)
-    from mmseg.structures import SegDataSample
-
-    from rpnet_mmseg.evaluation import CAMWriter
     writer = CAMWriter(os.path.join(tmp, 'cams'))
     # DefaultSampler's split: rank r takes items r, r + 2, ...; rank 1 gets
     # a padding copy of item 0 so that both ranks run 3 items.
@@ -44,7 +44,14 @@ def _worker(rank: int, world_size: int, tmp: str) -> None:
 
 
 def test_every_rank_writes_its_images(tmp_path):
-    mp.spawn(_worker, args=(2, str(tmp_path)), nprocs=2, join=True)
+    # fork: the workers inherit the imported modules (spawn re-imports mmseg
+    # in each child, ~10 s on a small CPU machine).
+    mp.start_processes(
+        _worker,
+        args=(2, str(tmp_path)),
+        nprocs=2,
+        join=True,
+        start_method='fork')
     assert sorted(os.listdir(tmp_path / 'cams')) == [
         f'{n}.npy' for n in NAMES
     ]

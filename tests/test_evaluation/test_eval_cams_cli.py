@@ -64,7 +64,8 @@ def test_classes_option_and_null_for_absent_class(voc_root, eval_cams):
 def test_missing_cam_file_named(voc_root, eval_cams):
     data_root, cam_dir = voc_root
     os.remove(osp.join(cam_dir, 'b.npy'))
-    with pytest.raises(FileNotFoundError, match=r'CAM file not found: .*b\.npy'):
+    with pytest.raises(
+            FileNotFoundError, match=r'CAM file not found: .*b\.npy'):
         eval_cams.main(
             ['--cam-dir', cam_dir, '--data-root', data_root, '--split', SPLIT])
 

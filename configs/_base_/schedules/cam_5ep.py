@@ -24,5 +24,4 @@ default_hooks = dict(
     checkpoint=dict(
         type='CheckpointHook', by_epoch=True, interval=1, max_keep_ckpts=2),
     sampler_seed=dict(type='DistSamplerSeedHook'))
-log_processor = dict(by_epoch=True)
 randomness = dict(seed=0)
