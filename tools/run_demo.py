@@ -20,19 +20,18 @@ import sys
 import time
 from typing import Dict, List
 
+from mmengine.config import Config
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DATA_ROOT = osp.join('..', 'shared', 'data', 'msrc_voc')
 
-# name -> (config, epochs, images per sample). RPNet sees two images per
-# sample, so the baseline at the same budget ('baseline') trains twice the
-# epochs; 'baseline_1x' is the baseline at RPNet's epochs.
+# RPNet sees two images per sample, so the baseline at the same budget
+# ('baseline') trains twice the epochs; 'baseline_1x' is the baseline at
+# RPNet's epochs.
 EXPERIMENTS = {
-    'rpnet': ('configs/rpnet/rpnet_effnetlite0_1xb16-5ep_msrc-224x224.py',
-              5, 2),
-    'baseline': ('configs/cam/cam_effnetlite0_1xb16-10ep_msrc-224x224.py',
-                 10, 1),
-    'baseline_1x': ('configs/cam/cam_effnetlite0_1xb16-5ep_msrc-224x224.py',
-                    5, 1),
+    'rpnet': 'configs/rpnet/rpnet_effnetlite0_1xb16-3ep_msrc-192x192.py',
+    'baseline': 'configs/cam/cam_effnetlite0_1xb16-6ep_msrc-192x192.py',
+    'baseline_1x': 'configs/cam/cam_effnetlite0_1xb16-3ep_msrc-192x192.py',
 }
 
 
@@ -52,7 +51,10 @@ def split_names(split: str) -> List[str]:
 
 def run_experiment(name: str, work_root: str, subset: float) -> Dict:
     """Train, write CAMs, evaluate and draw overlays for one experiment."""
-    config, epochs, imgs_per_sample = EXPERIMENTS[name]
+    config = EXPERIMENTS[name]
+    cfg = Config.fromfile(osp.join(ROOT, config))
+    epochs = cfg.train_cfg.max_epochs
+    imgs_per_sample = 2 if cfg.train_dataloader.dataset.get('paired') else 1
     work_dir = osp.join(work_root, name)
     cam_dir = osp.join(work_dir, 'cams')
     py = sys.executable

@@ -11,13 +11,13 @@ metainfo = dict(
              [0, 0, 128], [128, 0, 128], [0, 128, 128], [128, 128, 128],
              [64, 0, 0], [192, 0, 0], [64, 128, 0], [192, 128, 0],
              [64, 0, 128], [192, 0, 128], [64, 128, 128]])
-crop_size = (224, 224)
+crop_size = (192, 192)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(
         type='RandomResize',
-        scale=(320, 320),
-        ratio_range=(0.7, 1.0),
+        scale=(288, 288),
+        ratio_range=(0.75, 1.0),
         keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size),
     dict(type='RandomFlip', prob=0.5),

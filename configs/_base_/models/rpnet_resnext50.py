@@ -39,9 +39,19 @@ model = dict(
         alpha=0.3,
         beta=0.5,
         prototype_source='pair',
-        reweight=dict(type='GaussianReweighting', sigma=3.0, kernel_size=5),
-        cls_loss_on='enhanced',
-        self_loss_on='feature',
+        # Default: the authors' release variant of the losses (classification
+        # on the original features, L_self between max-normalised CAMs of the
+        # image's classes, FM max-normalised x 1.3): the paper's literal
+        # variant (cls_loss_on='enhanced', self_loss_on='feature',
+        # max_normalize=False, scale=1.0) collapses on MSRC (README).
+        reweight=dict(
+            type='GaussianReweighting',
+            sigma=3.0,
+            kernel_size=5,
+            max_normalize=True,
+            scale=1.3),
+        cls_loss_on='original',
+        self_loss_on='cam',
         loss_cls=dict(type='MultiLabelSoftMarginLoss'),
         loss_self=dict(type='SelfSupervisedLoss', loss_weight=10.0)),
     test_cfg=dict(scales=(1.0, 0.5, 1.5, 2.0), flip=True, cam_stride=4))

@@ -4,7 +4,7 @@
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=1e-4),
-    paramwise_cfg=dict(custom_keys={'head': dict(lr_mult=10.0)}))
+    paramwise_cfg=dict(custom_keys={'head.': dict(lr_mult=10.0)}))
 param_scheduler = [
     dict(
         type='PolyLR',
