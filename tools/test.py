@@ -17,7 +17,8 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmseg.registry import RUNNERS  # noqa: E402
-from rpnet_mmseg.engine import setup_cpu_distributed  # noqa: E402
+from rpnet_mmseg.engine import (check_checkpoint_matches,  # noqa: E402
+                                setup_cpu_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -60,6 +61,7 @@ def main() -> None:
     setup_cpu_distributed(cfg, args.launcher)
     runner = (Runner.from_cfg(cfg)
               if 'runner_type' not in cfg else RUNNERS.build(cfg))
+    check_checkpoint_matches(runner.model, args.checkpoint)
     runner.test()
 
 

@@ -379,10 +379,20 @@ class ImageLevelSegDataset(BaseSegDataset):
             pipeline returned None (the base class then retries another
             index).
         """
-        query = super().prepare_data(idx)
+        query = self._prepare_one(idx)
         if not self.paired or query is None:
             return query
-        partner = super().prepare_data(self.sample_partner(idx))
+        partner = self._prepare_one(self.sample_partner(idx))
         if partner is None:
             return None
         return [query, partner]
+
+    def _prepare_one(self, idx: int) -> Optional[dict]:
+        """Run the pipeline on one image; failures name the image file."""
+        try:
+            return super().prepare_data(idx)
+        except Exception as e:
+            path = self.get_data_info(idx).get('img_path')
+            raise RuntimeError(
+                f'{path}: the data pipeline failed ({type(e).__name__}: '
+                f'{e}); is the image readable?') from e

@@ -181,8 +181,9 @@ def save_cam_overlays(cam_dir: str,
         class_names (Sequence[str]): All class names, background first.
         palette (Sequence[Sequence[int]]): RGB colour per class id.
         threshold (float): Background score t of the label map.
-        max_images (int, optional): Draw at most this many images; None for
-            all. Defaults to 8.
+        max_images (int, optional): Draw at most this many images, spread
+            evenly over ``names`` (so a split sorted by class shows several
+            classes); None for all. Defaults to 8.
         img_dir (str): Image folder under ``data_root``.
             Defaults to 'JPEGImages'.
         img_suffix (str): Image file suffix. Defaults to '.jpg'.
@@ -194,7 +195,10 @@ def save_cam_overlays(cam_dir: str,
     Returns:
         list[str]: Paths of the PNGs written.
     """
-    names = list(names)[:max_images] if max_images is not None else names
+    names = list(names)
+    if max_images is not None and len(names) > max_images:
+        step = len(names) / max_images
+        names = [names[int(i * step)] for i in range(max_images)]
     written = []
     for name in names:
         img_bytes = fileio.get(osp.join(data_root, img_dir, name + img_suffix))

@@ -302,3 +302,16 @@ def test_label_of_wrong_length(tiny_voc, make_dataset):
 def test_reduce_zero_label_refused(make_dataset):
     with pytest.raises(ValueError, match='reduce_zero_label'):
         make_dataset(reduce_zero_label=True)
+
+
+def test_unreadable_image_names_the_file(tiny_voc, make_dataset):
+    bad = osp.join(tiny_voc.root, 'JPEGImages', 'img_03.jpg')
+    with open(bad, 'wb') as f:
+        f.write(b'not a jpeg')
+    ds = make_dataset(pipeline=[
+        dict(type='LoadImageFromFile'),
+        dict(type='PackImageLevelInputs')
+    ])
+    idx = _names(ds).index('img_03')
+    with pytest.raises(RuntimeError, match='img_03.jpg'):
+        ds[idx]
