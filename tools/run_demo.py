@@ -53,6 +53,19 @@ def split_names(split: str) -> List[str]:
         return [line.strip() for line in f if line.strip()]
 
 
+def num_train_images(names: List[str], subset: float) -> int:
+    """Training images kept by ``subset_fraction`` (seed 0), as the dataset."""
+    if subset >= 1:
+        return len(names)
+    import numpy as np
+
+    from rpnet_mmseg.datasets import select_class_subset
+    labels = np.load(
+        osp.join(ROOT, DATA_ROOT, 'cls_labels.npy'), allow_pickle=True).item()
+    matrix = np.stack([labels[n] for n in names])
+    return len(select_class_subset(matrix, subset, seed=0))
+
+
 def run_experiment(name: str, work_root: str, subset: float) -> Dict:
     """Train, write CAMs, evaluate and draw overlays for one experiment."""
     config = EXPERIMENTS[name]
@@ -96,8 +109,8 @@ def run_experiment(name: str, work_root: str, subset: float) -> Dict:
         cam_miou=result['mIoU'],
         best_threshold=result['best_threshold'],
         epochs=epochs,
-        image_passes=epochs * imgs_per_sample * len(names) *
-        (subset if subset < 1 else 1),
+        image_passes=epochs * imgs_per_sample * num_train_images(
+            names, subset),
         **times)
 
 
