@@ -6,7 +6,7 @@ images), same optimizer; prints the median step times and their ratio
 
 Usage:
     python benchmarks/step_time.py [--rpnet CONFIG] [--baseline CONFIG]
-        [--batch 16] [--size 224] [--steps 10] [--warmup 3]
+        [--batch 16] [--size 192] [--steps 10] [--warmup 3]
 """
 import argparse
 import os.path as osp
@@ -71,12 +71,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         '--rpnet',
-        default='configs/rpnet/rpnet_effnetlite0_1xb16-5ep_msrc-224x224.py')
+        default='configs/rpnet/rpnet_effnetlite0_1xb16-3ep_msrc-192x192.py')
     parser.add_argument(
         '--baseline',
-        default='configs/cam/cam_effnetlite0_1xb16-5ep_msrc-224x224.py')
+        default='configs/cam/cam_effnetlite0_1xb16-3ep_msrc-192x192.py')
     parser.add_argument('--batch', type=int, default=16)
-    parser.add_argument('--size', type=int, default=224)
+    parser.add_argument('--size', type=int, default=192)
     parser.add_argument('--steps', type=int, default=10)
     parser.add_argument('--warmup', type=int, default=3)
     args = parser.parse_args()

@@ -42,3 +42,20 @@ def test_config_builds(path):
     with torch.no_grad():
         logits = model._forward(torch.rand(1, 3, 64, 64))
     assert logits.shape == (1, cfg.model.head.num_classes)
+
+
+def test_tools_point_at_existing_configs():
+    """The demo's experiments and the benchmark's defaults exist."""
+    import importlib.util
+    import sys
+    sys.path.insert(0, REPO)
+    spec = importlib.util.spec_from_file_location(
+        'run_demo', osp.join(REPO, 'tools', 'run_demo.py'))
+    run_demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_demo)
+    paths = list(run_demo.EXPERIMENTS.values())
+    text = open(osp.join(REPO, 'benchmarks', 'step_time.py')).read()
+    paths += [w.strip("'") for w in text.split() if w.startswith("'configs/")]
+    assert len(paths) >= 7
+    for path in paths:
+        assert osp.isfile(osp.join(REPO, path)), path
