@@ -2,15 +2,5 @@
 # images = 2x RPNet's image passes): checks that the baseline has plateaued.
 _base_ = ['./cam_effnetlite0_1xb16-3ep_msrc-192x192.py']
 train_cfg = dict(max_epochs=12)
-param_scheduler = [
-    dict(
-        type='PolyLR',
-        power=0.9,
-        eta_min=0.0,
-        begin=0,
-        end=12,
-        by_epoch=True,
-        convert_to_iter_based=True)
-]
 work_dir = 'work_dirs/cam_effnetlite0_1xb16-12ep_msrc-192x192'
 test_evaluator = dict(type='CAMWriter', output_dir=work_dir + '/cams')

@@ -3,15 +3,5 @@
 # iterations) as 3 epochs of RPNet pairs.
 _base_ = ['./cam_effnetlite0_1xb16-3ep_msrc-192x192.py']
 train_cfg = dict(max_epochs=6)
-param_scheduler = [
-    dict(
-        type='PolyLR',
-        power=0.9,
-        eta_min=0.0,
-        begin=0,
-        end=6,
-        by_epoch=True,
-        convert_to_iter_based=True)
-]
 work_dir = 'work_dirs/cam_effnetlite0_1xb16-6ep_msrc-192x192'
 test_evaluator = dict(type='CAMWriter', output_dir=work_dir + '/cams')

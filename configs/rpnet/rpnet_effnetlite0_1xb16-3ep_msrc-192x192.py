@@ -14,16 +14,6 @@ log_processor = dict(by_epoch=True)
 model = dict(test_cfg=dict(scales=(1.0, 0.5, 1.5), flip=True))
 optim_wrapper = dict(optimizer=dict(lr=0.01))
 train_cfg = dict(max_epochs=3)
-param_scheduler = [
-    dict(
-        type='PolyLR',
-        power=0.9,
-        eta_min=0.0,
-        begin=0,
-        end=3,
-        by_epoch=True,
-        convert_to_iter_based=True)
-]
 default_hooks = dict(logger=dict(interval=10))
 work_dir = 'work_dirs/rpnet_effnetlite0_1xb16-3ep_msrc-192x192'
 test_evaluator = dict(type='CAMWriter', output_dir=work_dir + '/cams')

@@ -5,13 +5,14 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=1e-4),
     paramwise_cfg=dict(custom_keys={'head.': dict(lr_mult=10.0)}))
+# No `end`: the Runner sets it to train_cfg.max_epochs, so a config that
+# changes the number of epochs keeps a full poly decay.
 param_scheduler = [
     dict(
         type='PolyLR',
         power=0.9,
         eta_min=0.0,
         begin=0,
-        end=5,
         by_epoch=True,
         convert_to_iter_based=True)
 ]
