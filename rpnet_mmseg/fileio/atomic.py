@@ -1,0 +1,132 @@
+"""Atomic writes: readers see either no file or the whole file.
+
+Writing is local-disk only, because atomicity relies on :func:`os.replace`
+within one directory; readers elsewhere in the package go through
+:mod:`mmengine.fileio`, so finished files may be read from any backend.
+"""
+import os
+import os.path as osp
+import re
+import time
+from typing import IO, Callable, List
+
+import numpy as np
+
+# ``.NAME.tmp.PID``: the temporary file of one writer process.
+_TMP_PATTERN = re.compile(r'^\.(?P<name>.+)\.tmp\.(?P<pid>\d+)$')
+
+
+def tmp_path_for(path: str) -> str:
+    """Return the temporary path this process writes ``path`` through.
+
+    Args:
+        path (str): Final local path.
+
+    Returns:
+        str: ``DIR/.NAME.tmp.PID`` next to ``path``.
+    """
+    dirname, basename = osp.split(osp.abspath(path))
+    return osp.join(dirname, f'.{basename}.tmp.{os.getpid()}')
+
+
+def atomic_write(path: str, write_fn: Callable[[IO[bytes]], None]) -> None:
+    """Write a file so that readers see either nothing or the whole file.
+
+    ``write_fn`` writes into a temporary file ``.NAME.tmp.<pid>`` in the same
+    directory; the file is flushed and fsync'ed, then renamed onto ``path``
+    with :func:`os.replace` (atomic on POSIX within one filesystem). On any
+    error (a ``KeyboardInterrupt`` included) the temporary file is removed
+    and ``path`` is left untouched; a process killed outright may leave the
+    temporary file behind, never a partial ``path`` (see
+    :func:`remove_stale_tmp_files`). The pid in the temporary name keeps
+    concurrent writers (e.g. the ranks of a distributed test run) from
+    sharing a temporary file.
+
+    Args:
+        path (str): Final local path; its directory is created if needed.
+        write_fn (Callable[[IO[bytes]], None]): Writes the content into the
+            binary file object it is given.
+    """
+    tmp_path = tmp_path_for(path)
+    os.makedirs(osp.dirname(tmp_path), exist_ok=True)
+    try:
+        with open(tmp_path, 'wb') as f:
+            write_fn(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp_path, path)
+    except BaseException:
+        if osp.exists(tmp_path):
+            os.remove(tmp_path)
+        raise
+
+
+def save_npy_atomic(path: str, obj: object) -> None:
+    """Atomically ``np.save`` an array or a (pickled) dict to ``path``.
+
+    Args:
+        path (str): Final local path, normally ending with ``.npy``.
+        obj (object): Array, or dict saved as a pickled 0-d object array
+            (read back with ``np.load(path, allow_pickle=True).item()``).
+    """
+    atomic_write(path, lambda f: np.save(f, obj, allow_pickle=True))
+
+
+def save_text_atomic(path: str, text: str) -> None:
+    """Atomically write a UTF-8 text file.
+
+    Args:
+        path (str): Final local path.
+        text (str): The content.
+    """
+    atomic_write(path, lambda f: f.write(text.encode('utf-8')))
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def remove_stale_tmp_files(dirname: str, min_age_s: float = 600.) -> List[str]:
+    """Remove temporary files that killed writers left in ``dirname``.
+
+    A file ``.NAME.tmp.PID`` is removed only if no process ``PID`` runs on
+    this machine AND it was last modified more than ``min_age_s`` seconds
+    ago; the age guard protects writers on other machines that share the
+    folder (their pids mean nothing here). Finished files are never
+    touched.
+
+    Args:
+        dirname (str): Local directory to clean.
+        min_age_s (float): Minimum age of a removed file in seconds.
+            Defaults to 600.
+
+    Returns:
+        list[str]: The removed paths.
+    """
+    removed = []
+    if not osp.isdir(dirname):
+        return removed
+    now = time.time()
+    for entry in os.scandir(dirname):
+        match = _TMP_PATTERN.match(entry.name)
+        if match is None or not entry.is_file(follow_symlinks=False):
+            continue
+        pid = int(match.group('pid'))
+        try:
+            age = now - entry.stat(follow_symlinks=False).st_mtime
+        except FileNotFoundError:  # finished meanwhile
+            continue
+        if pid != os.getpid() and not _pid_alive(pid) and age >= min_age_s:
+            try:
+                os.remove(entry.path)
+                removed.append(entry.path)
+            except FileNotFoundError:
+                pass
+    return removed
