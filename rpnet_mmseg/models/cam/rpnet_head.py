@@ -40,8 +40,10 @@ class RPNetHead(CAMHead):
         reweight (dict): Re-weighting config (``GaussianReweighting``; set
             ``smooth=False`` for Table VI's "without Gaussian").
         comparator (dict): Comparator config.
-        cls_loss_on (str): 'enhanced' scores of ``f_N'`` (paper eq. 12) or
-            'original' scores of ``f_N`` (authors' release).
+        cls_loss_on (str): 'enhanced' scores of ``f_N'`` (paper eq. 12),
+            'original' scores of ``f_N`` (authors' release) or 'both' (the
+            sum of the two losses, logged as ``loss_cls`` and
+            ``loss_cls_enh``).
         self_loss_on (str): 'feature' compares ``f_N'`` with ``f_N`` (paper
             eq. 13); 'cam' compares per-class max-normalised CAMs of the
             image's classes (authors' release).
@@ -74,7 +76,7 @@ class RPNetHead(CAMHead):
         self.in_index = [i % n_levels for i in in_index]
         if not self.in_index:
             raise ValueError('in_index must select at least one block')
-        if cls_loss_on not in ('enhanced', 'original'):
+        if cls_loss_on not in ('enhanced', 'original', 'both'):
             raise ValueError(f'cls_loss_on: {cls_loss_on!r}')
         if self_loss_on not in ('feature', 'cam'):
             raise ValueError(f'self_loss_on: {self_loss_on!r}')
@@ -132,11 +134,14 @@ class RPNetHead(CAMHead):
         f_n = feats[-1]
         fm = self.foreground_map(feats)
         f_enh = self.reweight(f_n, fm)  # eq. 10
-        cls_feat = f_enh if self.cls_loss_on == 'enhanced' else f_n
-        losses = {
-            self.loss_cls.loss_name:
-            self.loss_cls(self.logits(cls_feat), labels)
-        }
+        name = self.loss_cls.loss_name
+        losses = {}
+        if self.cls_loss_on in ('original', 'both'):
+            losses[name] = self.loss_cls(self.logits(f_n), labels)
+        if self.cls_loss_on == 'enhanced':
+            losses[name] = self.loss_cls(self.logits(f_enh), labels)
+        elif self.cls_loss_on == 'both':
+            losses[name + '_enh'] = self.loss_cls(self.logits(f_enh), labels)
         if self.self_loss_on == 'feature':
             losses[self.loss_self.loss_name] = self.loss_self(f_n, f_enh)
         else:
