@@ -1,8 +1,8 @@
 """Run a config's test loop (CAM writing, evaluation) on a checkpoint.
 
 Usage:
-    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR]
-        [--cfg-options k=v ...]
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--tta]
+        [--show-dir DIR] [--cfg-options k=v ...]
     bash tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCS [...]
 """
 import argparse
@@ -17,7 +17,8 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmseg.registry import RUNNERS  # noqa: E402
-from rpnet_mmseg.engine import (check_checkpoint_matches,  # noqa: E402
+from rpnet_mmseg.engine import (add_stage_provenance_hook,  # noqa: E402
+                                check_checkpoint_matches,
                                 setup_cpu_distributed)
 
 
@@ -27,6 +28,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='config file')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='where logs go')
+    parser.add_argument(
+        '--tta',
+        action='store_true',
+        help="test-time augmentation: the config's tta_pipeline and "
+        'tta_model (multi-scale + flip), as mmseg')
+    parser.add_argument(
+        '--show-dir',
+        help='draw every prediction (SegVisualizationHook) into this '
+        'folder, as mmseg')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -41,6 +51,27 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
+
+
+def enable_visualization(cfg: Config, show_dir: str) -> None:
+    """Let the config's SegVisualizationHook draw every test prediction."""
+    hook = cfg.get('default_hooks', {}).get('visualization')
+    if hook is None:
+        raise ValueError('--show-dir needs default_hooks.visualization '
+                         "(dict(type='SegVisualizationHook')) in the config")
+    hook['draw'] = True
+    hook['interval'] = 1
+    cfg.visualizer['save_dir'] = show_dir
+
+
+def enable_tta(cfg: Config) -> None:
+    """Wrap the model in ``tta_model`` and test on ``tta_pipeline``."""
+    for key in ('tta_model', 'tta_pipeline'):
+        if cfg.get(key) is None:
+            raise ValueError(f'--tta needs `{key}` in the config')
+    cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+    cfg.tta_model.module = cfg.model
+    cfg.model = cfg.tta_model
 
 
 def main() -> None:
@@ -58,6 +89,11 @@ def main() -> None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
+    if args.show_dir:
+        enable_visualization(cfg, args.show_dir)
+    if args.tta:
+        enable_tta(cfg)
+    add_stage_provenance_hook(cfg)  # stage folders record their producer
     setup_cpu_distributed(cfg, args.launcher)
     runner = (Runner.from_cfg(cfg)
               if 'runner_type' not in cfg else RUNNERS.build(cfg))

@@ -1,9 +1,12 @@
 """Datasets, transforms and collation for image-level supervision."""
 from .image_level_dataset import ImageLevelSegDataset, select_class_subset
 from .pair_collate import pair_collate
-from .transforms import PackImageLevelInputs
+from .pseudo_label_dataset import PseudoLabelSegDataset
+from .transforms import (LoadCAMFromFile, LoadOptionalAnnotations,
+                         PackCAMInputs, PackImageLevelInputs)
 
 __all__ = [
     'ImageLevelSegDataset', 'select_class_subset', 'pair_collate',
-    'PackImageLevelInputs'
+    'PackImageLevelInputs', 'PseudoLabelSegDataset', 'LoadOptionalAnnotations',
+    'LoadCAMFromFile', 'PackCAMInputs'
 ]
