@@ -8,7 +8,7 @@ from .engine import allow_mmengine_checkpoint_types
 
 allow_mmengine_checkpoint_types()
 
-from . import datasets, evaluation, models  # noqa: E402,F401
+from . import datasets, evaluation, fileio, models  # noqa: E402,F401
 
 __version__ = '0.1.0'
-__all__ = ['datasets', 'evaluation', 'models', '__version__']
+__all__ = ['datasets', 'evaluation', 'fileio', 'models', '__version__']

@@ -24,8 +24,7 @@ from mmengine import fileio
 from mmengine.logging import MMLogger, print_log
 from mmengine.utils import track_iter_progress
 
-from rpnet_mmseg.evaluation.cam_io import (atomic_write, cam_path, load_cam,
-                                           read_mask)
+from rpnet_mmseg.fileio import atomic_write, cam_path, load_cam, read_mask
 from rpnet_mmseg.evaluation.metrics.cam_metric import (
     DEFAULT_THRESHOLDS, cam_confusion, format_sweep_tables, format_threshold,
     missing_masks_message, summarize_sweep)

@@ -19,7 +19,8 @@ from mmengine.logging import print_log  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmseg.registry import RUNNERS  # noqa: E402
-from rpnet_mmseg.engine import setup_cpu_distributed  # noqa: E402
+from rpnet_mmseg.engine import (add_stage_provenance_hook,  # noqa: E402
+                                setup_cpu_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -69,6 +70,7 @@ def main() -> None:
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
     cfg.resume = args.resume
+    add_stage_provenance_hook(cfg)  # stage folders record their producer
     setup_cpu_distributed(cfg, args.launcher)
     runner = (Runner.from_cfg(cfg)
               if 'runner_type' not in cfg else RUNNERS.build(cfg))

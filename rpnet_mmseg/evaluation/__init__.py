@@ -1,9 +1,11 @@
-"""Evaluation of rpnet_mmseg: CAM files on disk and their mIoU."""
-from .cam_io import cam_path, load_cam, read_mask, save_npy_atomic
-from .metrics import (CAMIoUMetric, CAMWriter, cam_confusion,
-                      iou_from_confusion)
+"""Evaluation of rpnet_mmseg: stage writers and CAM mIoU.
+
+File formats live in :mod:`rpnet_mmseg.fileio`.
+"""
+from .metrics import (CAMIoUMetric, CAMWriter, LabelPNGWriter, StageWriter,
+                      cam_confusion, iou_from_confusion)
 
 __all__ = [
-    'CAMWriter', 'CAMIoUMetric', 'cam_confusion', 'iou_from_confusion',
-    'cam_path', 'load_cam', 'read_mask', 'save_npy_atomic'
+    'StageWriter', 'CAMWriter', 'LabelPNGWriter', 'CAMIoUMetric',
+    'cam_confusion', 'iou_from_confusion'
 ]

@@ -14,17 +14,19 @@ inform; the other keys are the producer's identity: two producers are the
 same when their identities are equal. :func:`check_or_record` compares a
 writer's producer with the folder's record before the writer writes:
 
-- no record and no output file: record the producer, write everything;
 - the same producer: resume (finished files are kept);
-- another producer, or output files without a record: ``on_stale='error'``
-  raises :class:`StaleOutputError` naming the folder and both producers;
-  ``on_stale='overwrite'`` deletes the folder's output files and records the
-  new producer, so that everything is recomputed.
+- no output file (and no record, or the writer names its output suffix so
+  that its files can be counted): record the producer, write everything;
+- another producer's output files, or output files without a record:
+  ``on_stale='error'`` raises :class:`StaleOutputError` naming the folder
+  and both producers; ``on_stale='overwrite'`` deletes the folder's output
+  files and records the new producer, so that everything is recomputed.
 
 A producer whose config and weights are unknown (:func:`unknown_producer`)
-never resumes: it may start a fresh folder, and with ``'overwrite'`` it
-recomputes everything, but it refuses any folder that already holds a
-record or output files, because it cannot tell them from its own.
+never resumes, because it cannot tell another unknown producer's files
+from its own: it may start a folder without output files, and with
+``'overwrite'`` it recomputes everything, but with ``'error'`` it refuses a
+folder that holds output files.
 """
 import hashlib
 import json
@@ -53,7 +55,15 @@ RUN_ONLY_CONFIG_KEYS = ('work_dir', 'launcher', 'load_from', 'resume',
                         'param_scheduler', 'auto_scale_lr', 'custom_imports',
                         'default_scope', 'filename')
 RUN_ONLY_LOADER_KEYS = ('batch_size', 'num_workers', 'persistent_workers',
-                        'pin_memory', 'prefetch_factor')
+                        'pin_memory', 'prefetch_factor', 'sampler',
+                        'batch_sampler', 'collate_fn')
+# Dataset entries that choose WHICH images run, not what an image gives:
+# a resumed run over the remaining images (``indices``, ``skip_done_dir``),
+# another split into the same folder (``ann_file``) is the same producer.
+SELECTION_DATASET_KEYS = ('ann_file', 'indices', 'skip_done_dir',
+                          'skip_done_suffix', 'subset_fraction',
+                          'subset_seed', 'serialize_data', 'lazy_init',
+                          'max_refetch', 'test_mode')
 
 PathLike = Union[str, os.PathLike]
 
@@ -79,44 +89,79 @@ def file_sha1(path: PathLike, chunk_size: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def _strip_run_keys(cfg_dict: Dict[str, Any]) -> Dict[str, Any]:
-    """Drop the config entries listed in ``RUN_ONLY_*_KEYS``."""
+def _strip_selection(value: Any) -> Any:
+    """Drop ``SELECTION_DATASET_KEYS`` from a dataset config, recursively
+    through dataset wrappers (``dataset`` / ``datasets`` entries)."""
+    if isinstance(value, Mapping):
+        return {
+            k: _strip_selection(v) if k in ('dataset', 'datasets') else v
+            for k, v in value.items() if k not in SELECTION_DATASET_KEYS
+        }
+    if isinstance(value, (list, tuple)):
+        return [_strip_selection(v) for v in value]
+    return value
+
+
+def _strip_loader(loader: Any) -> Any:
+    """A dataloader config without its run-only and selection entries."""
+    if not isinstance(loader, Mapping):
+        return loader
+    out = {k: v for k, v in loader.items() if k not in RUN_ONLY_LOADER_KEYS}
+    if 'dataset' in out:
+        out['dataset'] = _strip_selection(out['dataset'])
+    return out
+
+
+def _strip_run_keys(cfg_dict: Mapping[str, Any]) -> Dict[str, Any]:
+    """Drop the entries that do not change what a model outputs."""
     out = {}
     for key, value in cfg_dict.items():
         if key in RUN_ONLY_CONFIG_KEYS:
             continue
-        if key.endswith('_dataloader') and isinstance(value, Mapping):
-            value = {
-                k: v
-                for k, v in value.items() if k not in RUN_ONLY_LOADER_KEYS
-            }
-        out[key] = value
+        out[key] = _strip_loader(value) if key.endswith('_dataloader') \
+            else value
     return out
 
 
-def config_sha1(cfg: Union[Config, Mapping, PathLike]) -> str:
+def _sha1_json(obj: Any) -> str:
+    """sha1 of the canonical JSON of ``obj`` (repr for other objects)."""
+    text = json.dumps(obj, sort_keys=True, default=repr)
+    return hashlib.sha1(text.encode('utf-8')).hexdigest()
+
+
+def config_sha1(cfg: Union[Config, Mapping, PathLike],
+                loop: Optional[str] = None) -> str:
     """sha1 of what a config says about producing outputs.
 
-    The config is resolved (bases and ``--cfg-options`` merged) and the
-    entries that only say how a run is launched, logged, trained or
-    evaluated are dropped (``RUN_ONLY_CONFIG_KEYS``, and the batch size and
-    workers of each dataloader), so a single-process run, a distributed run
-    and a re-run in another work_dir of the same model hash equally, while
-    any change to the model, its test settings or the data pipeline does
-    not.
+    The config is resolved (bases and ``--cfg-options`` merged). With
+    ``loop`` (``'val'`` or ``'test'``, as :class:`StageProvenanceHook` hashes
+    a runner's config), only ``model`` and the loop's dataset count. Without
+    it, the whole config counts except the entries that only say how a run
+    is launched, logged, trained or evaluated (``RUN_ONLY_CONFIG_KEYS``).
+    Either way the dataloaders' batch size, workers and sampler and the
+    datasets' image selection (``SELECTION_DATASET_KEYS``: ``indices``,
+    ``skip_done_dir``, ``ann_file``, ...) do not count, so a resumed,
+    distributed or partial run of the same model hashes equally, while any
+    change to the model, its test settings or the data pipeline does not.
 
     Args:
         cfg (Config | dict | str): A config, its dict, or its file.
+        loop (str, optional): ``'val'`` or ``'test'``. Defaults to None.
 
     Returns:
-        str: Hex digest of the canonical JSON of the remaining entries.
+        str: Hex digest of the canonical JSON of the counted entries.
     """
     if isinstance(cfg, (str, os.PathLike)):
         cfg = Config.fromfile(cfg)
     cfg_dict = cfg.to_dict() if isinstance(cfg, Config) else dict(cfg)
-    text = json.dumps(
-        _strip_run_keys(cfg_dict), sort_keys=True, default=repr)
-    return hashlib.sha1(text.encode('utf-8')).hexdigest()
+    if loop is None:
+        return _sha1_json(_strip_run_keys(cfg_dict))
+    loader = cfg_dict.get(f'{loop}_dataloader') or {}
+    dataset = loader.get('dataset') if isinstance(loader, Mapping) else None
+    return _sha1_json({
+        'model': cfg_dict.get('model'),
+        'dataset': _strip_selection(dataset)
+    })
 
 
 def weights_sha1(model: Union[torch.nn.Module, Mapping[str, Any]]) -> str:
@@ -164,7 +209,8 @@ def make_producer(stage: str,
                   config: Union[Config, Mapping, PathLike, None] = None,
                   checkpoint: Optional[PathLike] = None,
                   model: Union[torch.nn.Module, Mapping, None] = None,
-                  extra: Optional[Mapping[str, Any]] = None) -> Dict:
+                  extra: Optional[Mapping[str, Any]] = None,
+                  loop: Optional[str] = None) -> Dict:
     """Build the record of what produces a stage folder.
 
     Args:
@@ -179,6 +225,9 @@ def make_producer(stage: str,
         extra (dict, optional): Further JSON-able settings that identify
             the producer (e.g. the CRF parameters of a tool, the producer
             record of its input folder).
+        loop (str, optional): ``'val'`` or ``'test'``: hash only the model
+            and that loop's dataset of ``config`` (see :func:`config_sha1`).
+            Defaults to None.
 
     Returns:
         dict: The producer record (see the module docstring).
@@ -189,7 +238,7 @@ def make_producer(stage: str,
             record['config_file'] = str(config)
         elif isinstance(config, Config):
             record['config_file'] = config.filename
-        record['config_sha1'] = config_sha1(config)
+        record['config_sha1'] = config_sha1(config, loop)
     if checkpoint is not None:
         record['checkpoint'] = str(checkpoint)
         if model is None and osp.isfile(checkpoint):
@@ -313,6 +362,27 @@ def output_files(output_dir: PathLike, suffix: str) -> list:
         and entry.is_file())
 
 
+def folder_state(output_dir: PathLike,
+                 producer: Mapping,
+                 suffix: Optional[str] = None) -> str:
+    """What :func:`check_or_record` would find, without writing anything.
+
+    Args:
+        output_dir (str): The stage folder.
+        producer (dict): The writer's producer.
+        suffix (str, optional): Suffix of the folder's output files.
+
+    Returns:
+        str: ``'new'`` (no record, no output file), ``'resume'`` (recorded
+        by the same producer) or ``'stale'`` (anything else).
+    """
+    recorded = read_record(output_dir)
+    if recorded is not None and same_producer(recorded, producer):
+        return 'resume'
+    files = output_files(output_dir, suffix) if suffix else []
+    return 'new' if not files and (recorded is None or suffix) else 'stale'
+
+
 def check_or_record(output_dir: PathLike,
                     producer: Mapping,
                     on_stale: str = 'error',
@@ -348,12 +418,13 @@ def check_or_record(output_dir: PathLike,
     os.makedirs(output_dir, exist_ok=True)
     remove_stale_tmp_files(str(output_dir))
     recorded = read_record(output_dir)
-    files = output_files(output_dir, suffix) if suffix else []
-    if recorded is None and not files:
-        write_record(output_dir, producer)
-        return 'new'
     if recorded is not None and same_producer(recorded, producer):
         return 'resume'
+    files = output_files(output_dir, suffix) if suffix else []
+    if not files and (recorded is None or suffix):
+        # Nothing another producer wrote can pass as ours.
+        write_record(output_dir, producer)
+        return 'new'
     if on_stale == 'error':
         if recorded is None:
             held = (f'{len(files)} {suffix} file(s) without a provenance '

@@ -14,8 +14,8 @@ from matplotlib.figure import Figure
 from mmengine import fileio
 from PIL import Image
 
-from ..evaluation.cam_io import atomic_write, cam_path, load_cam, read_mask
 from ..evaluation.metrics.cam_metric import cam_label_map, format_threshold
+from ..fileio import atomic_write, cam_path, load_cam, read_mask
 
 # VOC's colour of the void label 255.
 IGNORE_COLOR = (224, 224, 192)

@@ -20,6 +20,8 @@ tie. By hand:
 Image "b" (key [1] -> dog): CAM [[.6, .1], [.9, .12]], mask [[2, 0], [X, 2]]
 -> labels [[2, 2], [-, 2]] at t = 0.05 and [[2, 0], [-, 0]] at 0.15 / 0.5.
 """
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -30,7 +32,8 @@ from mmseg.structures import SegDataSample
 
 from rpnet_mmseg.evaluation import (CAMIoUMetric, CAMWriter, cam_confusion,
                                     iou_from_confusion)
-from rpnet_mmseg.evaluation.metrics import DEFAULT_THRESHOLDS, cam_label_map
+from rpnet_mmseg.evaluation.metrics import (DEFAULT_THRESHOLDS, cam_areas,
+                                            cam_label_map)
 
 THRESHOLDS = (0.05, 0.15, 0.5)
 # Rows: ground truth, columns: prediction (classes 0, 1, 2).
@@ -50,6 +53,29 @@ MIOU_AB = {
     0.15: (6 / 8 + 3 / 5 + 6 / 8) / 3,
     0.5: (7 / 11 + 3 / 4 + 4 / 7) / 3,
 }
+
+
+def hand_areas(conf):
+    """Intersection, union, prediction, ground truth of hand confusions."""
+    conf = np.asarray(conf)
+    out = []
+    for c in conf.reshape(-1, *conf.shape[-2:]):
+        tp = np.array([c[i, i] for i in range(len(c))])
+        gt, pred = c.sum(1), c.sum(0)
+        out.append([tp, gt + pred - tp, pred, gt])
+    return np.array(out).reshape(conf.shape[:-2] + (4, conf.shape[-1]))
+
+
+def hand_miou(conf):
+    """mIoU per threshold of summed hand confusions, by the IoU formula."""
+    res = []
+    for c in conf:
+        ious = [
+            c[i, i] / (c[i].sum() + c[:, i].sum() - c[i, i])
+            for i in range(len(c)) if c[i].sum() + c[:, i].sum() > 0
+        ]
+        res.append(sum(ious) / len(ious))
+    return res
 
 
 def test_default_thresholds():
@@ -139,7 +165,9 @@ def test_metric_sweep_and_best(tmp_path, toy, png_writer):
         for n in toy
     ]
     metric.process(None, samples)
-    np.testing.assert_array_equal(metric.results[0], CONF_A)
+    assert len(metric.results) == 1  # one running sum per rank
+    np.testing.assert_array_equal(metric.results[0]['areas'],
+                                  hand_areas(CONF_A + CONF_B))
     result = metric.evaluate(2)
     assert result['best_threshold'] == 0.15
     assert result['mIoU'] == pytest.approx(MIOU_AB[0.15] * 100, abs=0.005)
@@ -154,7 +182,8 @@ def test_metric_reads_gt_sem_seg_and_num_classes(tmp_path, toy):
     # No dataset_meta: num_classes given; mask from gt_sem_seg, no path.
     metric = CAMIoUMetric(str(tmp_path), thresholds=(0.5, ), num_classes=3)
     metric.process(None, [_sample('a', gt=mask).to_dict()])
-    np.testing.assert_array_equal(metric.results[0], CONF_A[2:])
+    np.testing.assert_array_equal(metric.results[0]['areas'],
+                                  hand_areas(CONF_A[2:]))
 
 
 def test_metric_missing_masks_listed(tmp_path, toy, png_writer):
@@ -217,3 +246,75 @@ def test_writer_then_metric_through_evaluator(tmp_path, toy, png_writer):
     assert result['cam/mIoU'] == pytest.approx(70.0)
     assert result['cam/mIoU@0.05'] == pytest.approx(
         MIOU_AB[0.05] * 100, abs=0.005)
+
+
+def test_areas_by_hand_match_mmseg_counts(toy):
+    for name, expected in (('a', CONF_A), ('b', CONF_B)):
+        cam_dict, mask = toy[name]
+        areas = cam_areas(cam_dict, mask, 3, THRESHOLDS)
+        assert areas.dtype == np.int64
+        np.testing.assert_array_equal(areas, hand_areas(expected))
+
+
+def test_results_stay_bounded(tmp_path, toy):
+    """One running sum per rank, however many images are scored."""
+    metric = CAMIoUMetric(thresholds=THRESHOLDS, num_classes=3)
+    for i in range(40):
+        cam_dict, mask = toy['ab'[i % 2]]
+        metric.process(None, [
+            _sample(f'im{i}', gt=mask, with_cam=cam_dict).to_dict()
+        ])
+        assert len(metric.results) == 1
+    np.testing.assert_array_equal(metric.results[0]['areas'],
+                                  hand_areas(20 * (CONF_A + CONF_B)))
+    result = metric.evaluate(40)
+    expected = hand_miou(20 * (CONF_A + CONF_B))
+    for t, miou in zip(THRESHOLDS, expected):
+        assert result[f'mIoU@{t:.2f}'] == pytest.approx(miou * 100, abs=0.005)
+
+
+def test_in_memory_scores_the_model_outputs(tmp_path, toy, png_writer):
+    """cam_dir=None: the sample's own high_res, no file anywhere."""
+    metric = CAMIoUMetric(thresholds=THRESHOLDS)
+    metric.dataset_meta = dict(classes=('background', 'cat', 'dog'))
+    cam_a, mask_a = toy['a']
+    cam_b, mask_b = toy['b']
+    png_writer(str(tmp_path / 'b.png'), mask_b)
+    metric.process(None, [
+        _sample('a', gt=mask_a, with_cam=cam_a).to_dict(),  # gt_sem_seg
+        _sample('b', str(tmp_path / 'b.png'), with_cam=cam_b),  # mask file
+    ])
+    assert sorted(os.listdir(tmp_path)) == ['b.png']
+    np.testing.assert_array_equal(metric.results[0]['areas'],
+                                  hand_areas(CONF_A + CONF_B))
+    result = metric.evaluate(2)
+    assert result['best_threshold'] == 0.15
+    for t, miou in MIOU_AB.items():
+        assert result[f'mIoU@{t:.2f}'] == pytest.approx(miou * 100, abs=0.005)
+
+
+def test_in_memory_needs_cam_fields(toy):
+    metric = CAMIoUMetric(num_classes=3)
+    with pytest.raises(ValueError, match='a.*cam_keys.*cam_dir'):
+        metric.process(None, [_sample('a', gt=toy['a'][1])])
+    cam_dict = dict(toy['a'][0])
+    with pytest.raises(ValueError, match=r'a.*\(4, 4\).*\(2, 2\)'):
+        metric.process(None, [
+            _sample('a', gt=toy['b'][1], with_cam=cam_dict).to_dict()
+        ])
+
+
+def test_sampler_padding_counted_once(toy):
+    """Two ranks over [a, b, c]: rank 1 repeats a, rank 0's first image."""
+    cam_a, mask_a = toy['a']
+    cam_b, mask_b = toy['b']
+    rank0 = CAMIoUMetric(thresholds=THRESHOLDS, num_classes=3)
+    rank1 = CAMIoUMetric(thresholds=THRESHOLDS, num_classes=3)
+    rank0.process(None, [_sample('a', gt=mask_a, with_cam=cam_a).to_dict()])
+    rank0.process(None, [_sample('c', gt=mask_a, with_cam=cam_a).to_dict()])
+    rank1.process(None, [_sample('b', gt=mask_b, with_cam=cam_b).to_dict()])
+    rank1.process(None, [_sample('a', gt=mask_a, with_cam=cam_a).to_dict()])
+    result = rank0.compute_metrics(rank0.results + rank1.results)
+    expected = hand_miou(2 * CONF_A + CONF_B)
+    for t, miou in zip(THRESHOLDS, expected):
+        assert result[f'mIoU@{t:.2f}'] == pytest.approx(miou * 100, abs=0.005)

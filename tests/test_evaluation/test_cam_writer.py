@@ -6,7 +6,9 @@ import pytest
 import torch
 from mmseg.structures import SegDataSample
 
-from rpnet_mmseg.evaluation import CAMWriter, cam_io
+from rpnet_mmseg.evaluation import CAMWriter
+from rpnet_mmseg.fileio import STAGE_FILE, make_producer
+from rpnet_mmseg.fileio import atomic as atomic_module
 
 
 def make_sample(name='img1', keys=(0, 2), size=(8, 12), stride_size=(2, 3),
@@ -32,11 +34,16 @@ def load(path):
     return np.load(path, allow_pickle=True).item()
 
 
+def outputs(folder):
+    """The finished files of a folder (no record, no temporary file)."""
+    return sorted(n for n in os.listdir(folder) if not n.startswith('.'))
+
+
 def test_writes_irn_format(tmp_path):
     writer = CAMWriter(str(tmp_path / 'cams'))
     sample = make_sample()
     writer.process(None, [sample.to_dict()])
-    assert os.listdir(tmp_path / 'cams') == ['img1.npy']
+    assert sorted(os.listdir(tmp_path / 'cams')) == [STAGE_FILE, 'img1.npy']
     saved = load(tmp_path / 'cams' / 'img1.npy')
     assert set(saved) == {'keys', 'cam', 'high_res'}
     assert saved['keys'].dtype == np.int64
@@ -59,27 +66,42 @@ def test_name_from_img_path_and_sample_objects(tmp_path):
     assert (tmp_path / '2007_000032.npy').is_file()
 
 
-def test_existing_file_skipped_not_rewritten(tmp_path):
-    sentinel = {'keys': np.array([5]), 'cam': np.zeros((1, 2, 3))}
-    np.save(tmp_path / 'img1.npy', sentinel)
+def test_existing_file_of_same_producer_skipped_not_rewritten(tmp_path):
+    producer = make_producer('run', extra={'weights': 1})
+    first = CAMWriter(str(tmp_path))
+    first.set_producer(producer)
+    first.process(None, [make_sample('img1')])
     before = os.stat(tmp_path / 'img1.npy').st_mtime_ns
     writer = CAMWriter(str(tmp_path))
-    writer.process(None, [make_sample('img1'), make_sample('img2')])
+    writer.set_producer(producer)
+    other = make_sample('img1', keys=(5, ))
+    writer.process(None, [other, make_sample('img2')])
     assert os.stat(tmp_path / 'img1.npy').st_mtime_ns == before
-    np.testing.assert_array_equal(load(tmp_path / 'img1.npy')['keys'], [5])
-    assert sorted(os.listdir(tmp_path)) == ['img1.npy', 'img2.npy']
+    np.testing.assert_array_equal(load(tmp_path / 'img1.npy')['keys'], [0, 2])
+    assert outputs(tmp_path) == ['img1.npy', 'img2.npy']
     assert writer.compute_metrics(writer.results) == {
         'num_written': 1,
         'num_skipped': 1
     }
 
 
+def test_files_of_unknown_origin_refused(tmp_path):
+    """A file without a record is not taken for a finished output."""
+    np.save(tmp_path / 'img1.npy', {'keys': np.array([5])})
+    with pytest.raises(RuntimeError, match='unknown origin'):
+        CAMWriter(str(tmp_path)).process(None, [make_sample('img1')])
+    np.testing.assert_array_equal(load(tmp_path / 'img1.npy')['keys'], [5])
+
+
 def test_counts_summed_over_ranks(tmp_path):
     """Every rank writes its own images; counts add up after collection."""
     rank0, rank1 = CAMWriter(str(tmp_path)), CAMWriter(str(tmp_path))
+    producer = make_producer('run', extra={'weights': 1})
+    rank0.set_producer(producer)  # as StageProvenanceHook does on each rank
+    rank1.set_producer(producer)
     rank0.process(None, [make_sample('a'), make_sample('b')])
     rank1.process(None, [make_sample('c'), make_sample('a')])  # a: padding
-    assert sorted(os.listdir(tmp_path)) == ['a.npy', 'b.npy', 'c.npy']
+    assert outputs(tmp_path) == ['a.npy', 'b.npy', 'c.npy']
     counts = rank0.compute_metrics(rank0.results + rank1.results)
     assert counts == {'num_written': 3, 'num_skipped': 1}
 
@@ -88,7 +110,7 @@ def test_k_mismatch_raises(tmp_path):
     writer = CAMWriter(str(tmp_path))
     with pytest.raises(ValueError, match='img1.*high_res.*K = len'):
         writer.process(None, [make_sample(high_res_k=3)])
-    assert os.listdir(tmp_path) == []
+    assert outputs(tmp_path) == []
 
 
 def test_keys_length_mismatch_raises(tmp_path):
@@ -104,7 +126,7 @@ def test_high_res_size_mismatch_raises(tmp_path):
     sample.set_metainfo(dict(ori_shape=(9, 12)))
     with pytest.raises(ValueError, match=r'img1.*\(8, 12\).*\(9, 12\)'):
         CAMWriter(str(tmp_path)).process(None, [sample])
-    assert os.listdir(tmp_path) == []
+    assert outputs(tmp_path) == []
 
 
 def test_missing_field_raises(tmp_path):
@@ -120,7 +142,14 @@ def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
         f.write(b'partial')
         raise OSError('disk full')
 
-    monkeypatch.setattr(cam_io.np, 'save', broken_save)
+    monkeypatch.setattr(atomic_module.np, 'save', broken_save)
     with pytest.raises(OSError, match='disk full'):
         CAMWriter(str(tmp_path)).process(None, [make_sample()])
-    assert os.listdir(tmp_path) == []
+    assert os.listdir(tmp_path) == [STAGE_FILE]
+
+
+def test_on_stale_validated_and_registered_args(tmp_path):
+    with pytest.raises(ValueError, match="on_stale.*'later'"):
+        CAMWriter(str(tmp_path), on_stale='later')
+    writer = CAMWriter(str(tmp_path), on_stale='overwrite')
+    assert writer.stage == 'CAMWriter' and writer.output_suffix == '.npy'

@@ -9,6 +9,7 @@ import torch.multiprocessing as mp
 from mmseg.structures import SegDataSample
 
 from rpnet_mmseg.evaluation import CAMWriter
+from rpnet_mmseg.fileio import STAGE_FILE, make_producer
 
 NAMES = ['a', 'b', 'c', 'd', 'e']
 
@@ -20,6 +21,9 @@ def _worker(rank: int, world_size: int, tmp: str) -> None:
         rank=rank,
         world_size=world_size)
     writer = CAMWriter(os.path.join(tmp, 'cams'))
+    # As StageProvenanceHook does before the epoch, on every rank: rank 0
+    # checks and records the folder, rank 1 waits for its verdict.
+    writer.set_producer(make_producer('dist', extra={'weights': 1}))
     # DefaultSampler's split: rank r takes items r, r + 2, ...; rank 1 gets
     # a padding copy of item 0 so that both ranks run 3 items.
     indices = list(range(len(NAMES)))[rank::world_size]
@@ -52,9 +56,8 @@ def test_every_rank_writes_its_images(tmp_path):
         nprocs=2,
         join=True,
         start_method='fork')
-    assert sorted(os.listdir(tmp_path / 'cams')) == [
-        f'{n}.npy' for n in NAMES
-    ]
+    assert sorted(os.listdir(tmp_path / 'cams')) == sorted(
+        [STAGE_FILE] + [f'{n}.npy' for n in NAMES])
     for i, name in enumerate(NAMES):
         saved = np.load(tmp_path / 'cams' / f'{name}.npy',
                         allow_pickle=True).item()

@@ -21,16 +21,19 @@ Examples:
 """
 import argparse
 import json
-import os
 import os.path as osp
+import sys
 import xml.etree.ElementTree as ET
 from typing import Dict, List, Optional, Sequence
 
-import mmcv
 import mmengine
 import numpy as np
 from mmengine.fileio import exists, get, list_dir_or_file
 from mmengine.utils import ProgressBar
+
+sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
+
+from rpnet_mmseg.fileio import read_mask, save_npy_atomic  # noqa: E402
 
 VOID_VALUE = 255
 
@@ -104,10 +107,7 @@ def label_from_mask(path: str, num_classes: int) -> np.ndarray:
     Returns:
         np.ndarray: float32 vector of length ``num_classes``.
     """
-    mask = mmcv.imfrombytes(get(path), flag='unchanged', backend='pillow')
-    if mask.ndim != 2:
-        raise ValueError(f"mask '{path}' has shape {mask.shape}; expected a "
-                         'single-channel palette/index PNG, not colours')
+    mask = read_mask(path)  # refuses RGB masks, naming the file
     values = np.unique(mask)
     values = values[values != VOID_VALUE]
     bad = values[(values < 0) | (values > num_classes)]
@@ -158,17 +158,8 @@ def make_labels(folder: str, names: Sequence[str], classes: Sequence[str],
 
 
 def save_atomic(labels: Dict[str, np.ndarray], out: str) -> None:
-    """Write ``labels`` to ``out`` through a temporary file + rename."""
-    out_dir = osp.dirname(osp.abspath(out))
-    os.makedirs(out_dir, exist_ok=True)
-    tmp = osp.join(out_dir, f'.{osp.basename(out)}.tmp{os.getpid()}')
-    try:
-        with open(tmp, 'wb') as f:
-            np.save(f, labels, allow_pickle=True)
-        os.replace(tmp, out)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+    """Write ``labels`` to ``out`` atomically (temporary file + rename)."""
+    save_npy_atomic(out, labels)
 
 
 def summarize(labels: Dict[str, np.ndarray], classes: Sequence[str]) -> None:

@@ -3,12 +3,15 @@
 METHOD.md section 2 / IRN's ``eval_cam.py``: for each image, put a constant
 background score ``t`` as channel 0 in front of the image's own class maps
 (``high_res``), take the argmax, map channel i > 0 back to class id
-``keys[i - 1] + 1`` (0 = background), and accumulate a confusion matrix over
-all classes against the ground-truth mask, 255 ignored. Per-class IoU is
-``TP / (TP + FP + FN)``, mIoU the mean over classes that occur in the ground
-truth or the prediction. IRN reports t = 0.15; here one confusion matrix is
-kept per threshold so that the whole sweep and its best t are reported.
+``keys[i - 1] + 1`` (0 = background), and count, over all images, per class
+the pixels of the intersection, the union, the prediction and the ground
+truth, 255 ignored. Per-class IoU is ``TP / (TP + FP + FN)`` = intersection
+/ union, mIoU the mean over classes that occur in the ground truth or the
+prediction. IRN reports t = 0.15; here the counts are kept per threshold so
+that the whole sweep and its best t are reported.
 """
+import logging
+from collections import Counter
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
@@ -16,11 +19,12 @@ import torch
 from mmengine import fileio
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger, print_log
+from mmseg.evaluation import IoUMetric
 from mmseg.registry import METRICS
 from prettytable import PrettyTable
 
-from ..cam_io import cam_path, load_cam, read_mask
-from .cam_writer import sample_name
+from ...fileio import cam_path, load_cam, read_mask, validate_cam_dict
+from .stage_writer import get_field, sample_name, to_numpy
 
 # 0.05, 0.10, ..., 0.60: IRN's t = 0.15 and the range around it.
 DEFAULT_THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 13))
@@ -62,6 +66,51 @@ def cam_label_map(cams: np.ndarray, keys: np.ndarray,
     return np.where(cams.max(axis=0) > t, labels, 0)
 
 
+def check_cam_and_mask(cam_dict: Dict[str, np.ndarray],
+                       mask: np.ndarray,
+                       num_classes: int,
+                       key: str = 'high_res',
+                       ignore_index: int = 255,
+                       name: str = 'image') -> tuple:
+    """Check that a CAM dict and its mask can be scored together.
+
+    Args:
+        cam_dict (dict): CAM dict with ``keys`` and ``key``.
+        mask (np.ndarray): [H, W] ground-truth class ids.
+        num_classes (int): Number of classes C, background included.
+        key (str): Which CAM array to evaluate. Defaults to 'high_res'.
+        ignore_index (int): Mask value that is not evaluated.
+            Defaults to 255.
+        name (str): Image name or file used in error messages.
+
+    Returns:
+        tuple: ``(cams, keys, mask)``: float32 [K, H, W], int64 [K] and
+        int64 [H, W] arrays.
+
+    Raises:
+        ValueError: If the CAM and the mask differ in size, or a class id is
+            out of range.
+    """
+    cams = np.asarray(cam_dict[key], dtype=np.float32)
+    keys = np.asarray(cam_dict['keys'], dtype=np.int64)
+    mask = np.asarray(mask).astype(np.int64)
+    if cams.ndim != 3 or cams.shape[0] != len(keys):
+        raise ValueError(f'{name}: "{key}" must be [K, H, W] with K = '
+                         f'len(keys) = {len(keys)}, got {cams.shape}')
+    if cams.shape[1:] != mask.shape:
+        raise ValueError(f'{name}: "{key}" is {cams.shape[1:]} but the mask '
+                         f'is {mask.shape}')
+    if len(keys) and keys.max() + 1 >= num_classes:
+        raise ValueError(f'{name}: class keys {keys.tolist()} do not fit '
+                         f'{num_classes} classes (key + 1 < num_classes)')
+    gt = mask[mask != ignore_index]
+    if gt.size and (gt.min() < 0 or gt.max() >= num_classes):
+        raise ValueError(f'{name}: mask values {np.unique(gt).tolist()} are '
+                         f'outside [0, {num_classes}) and not ignore_index '
+                         f'{ignore_index}')
+    return cams, keys, mask
+
+
 def cam_confusion(cam_dict: Dict[str, np.ndarray],
                   mask: np.ndarray,
                   num_classes: int,
@@ -73,7 +122,7 @@ def cam_confusion(cam_dict: Dict[str, np.ndarray],
 
     Args:
         cam_dict (dict): CAM dict with ``keys`` and ``key`` (see
-            :mod:`rpnet_mmseg.evaluation.cam_io`).
+            :mod:`rpnet_mmseg.fileio.cam_format`).
         mask (np.ndarray): [H, W] ground-truth class ids.
         num_classes (int): Number of classes C, background included.
         thresholds (Sequence[float]): Background scores t.
@@ -88,27 +137,12 @@ def cam_confusion(cam_dict: Dict[str, np.ndarray],
         truth i predicted as j at threshold t.
 
     Raises:
-        ValueError: If the CAM and the mask differ in size, or a class id is
-            out of range.
+        ValueError: See :func:`check_cam_and_mask`.
     """
-    cams = np.asarray(cam_dict[key], dtype=np.float32)
-    keys = np.asarray(cam_dict['keys'], dtype=np.int64)
-    mask = np.asarray(mask)
-    if cams.ndim != 3 or cams.shape[0] != len(keys):
-        raise ValueError(f'{name}: "{key}" must be [K, H, W] with K = '
-                         f'len(keys) = {len(keys)}, got {cams.shape}')
-    if cams.shape[1:] != mask.shape:
-        raise ValueError(f'{name}: "{key}" is {cams.shape[1:]} but the mask '
-                         f'is {mask.shape}')
-    if len(keys) and keys.max() + 1 >= num_classes:
-        raise ValueError(f'{name}: class keys {keys.tolist()} do not fit '
-                         f'{num_classes} classes (key + 1 < num_classes)')
+    cams, keys, mask = check_cam_and_mask(cam_dict, mask, num_classes, key,
+                                          ignore_index, name)
     valid = mask != ignore_index
-    gt = mask[valid].astype(np.int64)
-    if gt.size and (gt.min() < 0 or gt.max() >= num_classes):
-        raise ValueError(f'{name}: mask values {np.unique(gt).tolist()} are '
-                         f'outside [0, {num_classes}) and not ignore_index '
-                         f'{ignore_index}')
+    gt = mask[valid]
     conf = np.zeros((len(thresholds), num_classes, num_classes), np.int64)
     for i, t in enumerate(thresholds):
         pred = cam_label_map(cams, keys, t)[valid]
@@ -116,6 +150,68 @@ def cam_confusion(cam_dict: Dict[str, np.ndarray],
             gt * num_classes + pred,
             minlength=num_classes**2).reshape(num_classes, num_classes)
     return conf
+
+
+def cam_areas(cam_dict: Dict[str, np.ndarray],
+              mask: np.ndarray,
+              num_classes: int,
+              thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+              key: str = 'high_res',
+              ignore_index: int = 255,
+              name: str = 'image') -> np.ndarray:
+    """Per-class pixel counts of one image's CAM label maps, per threshold.
+
+    The counts of mmseg's ``IoUMetric`` (its ``intersect_and_union``), which
+    is all that per-class IoU and accuracy need: [T, 4, C] instead of a
+    [T, C, C] confusion matrix.
+
+    Args:
+        cam_dict (dict): CAM dict with ``keys`` and ``key``.
+        mask (np.ndarray): [H, W] ground-truth class ids.
+        num_classes (int): Number of classes C, background included.
+        thresholds (Sequence[float]): Background scores t.
+            Defaults to 0.05, 0.10, ..., 0.60.
+        key (str): Which CAM array to evaluate. Defaults to 'high_res'.
+        ignore_index (int): Mask value that is not evaluated.
+            Defaults to 255.
+        name (str): Image name or file used in error messages.
+
+    Returns:
+        np.ndarray: int64 [T, 4, C]: per threshold and class, the pixels of
+        intersection, union, prediction and ground truth.
+
+    Raises:
+        ValueError: See :func:`check_cam_and_mask`.
+    """
+    cams, keys, mask = check_cam_and_mask(cam_dict, mask, num_classes, key,
+                                          ignore_index, name)
+    label = torch.from_numpy(mask)
+    areas = np.zeros((len(thresholds), 4, num_classes), np.int64)
+    for i, t in enumerate(thresholds):
+        pred = torch.from_numpy(cam_label_map(cams, keys, t))
+        counts = IoUMetric.intersect_and_union(pred, label, num_classes,
+                                               ignore_index)
+        # histc counts in float32: exact for up to 2^24 pixels per image.
+        areas[i] = torch.stack(counts).round().long().numpy()
+    return areas
+
+
+def areas_from_confusion(conf: np.ndarray) -> np.ndarray:
+    """Intersection, union, prediction and ground-truth counts of
+    confusion matrices.
+
+    Args:
+        conf (np.ndarray): [..., C, C] confusion matrices (rows: ground
+            truth, columns: prediction).
+
+    Returns:
+        np.ndarray: int64 [..., 4, C].
+    """
+    conf = np.asarray(conf, dtype=np.int64)
+    tp = np.diagonal(conf, axis1=-2, axis2=-1)
+    label = conf.sum(axis=-1)
+    pred = conf.sum(axis=-2)
+    return np.stack([tp, pred + label - tp, pred, label], axis=-2)
 
 
 def iou_from_confusion(conf: np.ndarray) -> np.ndarray:
@@ -140,6 +236,49 @@ def iou_from_confusion(conf: np.ndarray) -> np.ndarray:
         return np.where(union > 0, tp / np.maximum(union, 1), np.nan)
 
 
+def summarize_areas(areas: np.ndarray, thresholds: Sequence[float],
+                    class_names: Sequence[str]) -> Dict[str, Any]:
+    """Reduce accumulated pixel counts to the sweep and its best t.
+
+    Args:
+        areas (np.ndarray): [T, 4, C] counts (intersection, union,
+            prediction, ground truth) summed over images.
+        thresholds (Sequence[float]): The T background scores.
+        class_names (Sequence[str]): The C class names.
+
+    Returns:
+        dict: ``thresholds``, ``miou`` (per threshold, fraction),
+        ``best_index``, ``best_threshold``, ``best_miou``, ``class_names``,
+        ``class_iou`` and ``class_acc`` (per class at the best t, NaN where
+        undefined).
+
+    Raises:
+        ValueError: If no labelled pixel was counted.
+    """
+    areas = np.asarray(areas, dtype=np.float64)
+    intersect, union, label = areas[:, 0], areas[:, 1], areas[:, 3]
+    with np.errstate(divide='ignore', invalid='ignore'):
+        ious = np.where(union > 0, intersect / np.maximum(union, 1), np.nan)
+        acc = np.where(label > 0, intersect / np.maximum(label, 1), np.nan)
+    with_any = ~np.isnan(ious).all(axis=-1)
+    if not with_any.any():
+        raise ValueError('no labelled pixel was evaluated; the pixel counts '
+                         'are empty')
+    miou = np.full(len(thresholds), np.nan)
+    miou[with_any] = np.nanmean(ious[with_any], axis=-1)
+    best = int(np.nanargmax(miou))
+    return {
+        'thresholds': [float(t) for t in thresholds],
+        'miou': miou.tolist(),
+        'best_index': best,
+        'best_threshold': float(thresholds[best]),
+        'best_miou': float(miou[best]),
+        'class_names': list(class_names),
+        'class_iou': ious[best].tolist(),
+        'class_acc': acc[best].tolist(),
+    }
+
+
 def summarize_sweep(conf: np.ndarray, thresholds: Sequence[float],
                     class_names: Sequence[str]) -> Dict[str, Any]:
     """Reduce accumulated confusion matrices to the sweep and its best t.
@@ -150,35 +289,10 @@ def summarize_sweep(conf: np.ndarray, thresholds: Sequence[float],
         class_names (Sequence[str]): The C class names.
 
     Returns:
-        dict: ``thresholds``, ``miou`` (per threshold, fraction),
-        ``best_index``, ``best_threshold``, ``best_miou``, ``class_names``,
-        ``class_iou`` and ``class_acc`` (per class at the best t, NaN where
-        undefined).
+        dict: See :func:`summarize_areas`.
     """
-    ious = iou_from_confusion(conf)
-    with np.errstate(invalid='ignore'):
-        with_any = ~np.isnan(ious).all(axis=-1)
-        miou = np.full(len(thresholds), np.nan)
-        miou[with_any] = np.nanmean(ious[with_any], axis=-1)
-    if not with_any.any():
-        raise ValueError('no labelled pixel was evaluated; the confusion '
-                         'matrices are empty')
-    best = int(np.nanargmax(miou))
-    gt_pixels = conf[best].sum(axis=-1).astype(np.float64)
-    with np.errstate(divide='ignore', invalid='ignore'):
-        acc = np.where(gt_pixels > 0,
-                       np.diagonal(conf[best]) / np.maximum(gt_pixels, 1),
-                       np.nan)
-    return {
-        'thresholds': [float(t) for t in thresholds],
-        'miou': miou.tolist(),
-        'best_index': best,
-        'best_threshold': float(thresholds[best]),
-        'best_miou': float(miou[best]),
-        'class_names': list(class_names),
-        'class_iou': ious[best].tolist(),
-        'class_acc': acc.tolist(),
-    }
+    return summarize_areas(
+        areas_from_confusion(conf), thresholds, class_names)
 
 
 def _pct(value: float) -> str:
@@ -233,31 +347,40 @@ def missing_masks_message(names: Sequence[str], shown: int = 10) -> str:
 
 def _gt_mask(sample: Any) -> Optional[np.ndarray]:
     """Return a sample's ``gt_sem_seg`` as [H, W] array, or None."""
-    gt = sample.get('gt_sem_seg')
+    gt = get_field(sample, 'gt_sem_seg')
     if gt is None:
         return None
-    data = gt['data'] if isinstance(gt, dict) else gt.data
-    if isinstance(data, torch.Tensor):
-        data = data.detach().cpu().numpy()
-    return np.asarray(data).squeeze(0).astype(np.int64)
+    return to_numpy(gt).squeeze(0).astype(np.int64)
 
 
 @METRICS.register_module()
 class CAMIoUMetric(BaseMetric):
     """CAM mIoU over a sweep of background thresholds (IRN's protocol).
 
-    Reads each image's CAM file ``cam_dir/NAME.npy`` (written by
-    :class:`CAMWriter`, or by any IRN-compatible tool) and its mask, from the
-    sample's ``gt_sem_seg`` if the pipeline loaded it, else from the palette
-    indices of the PNG at ``seg_map_path``. The model's outputs themselves
-    are not used, so the metric evaluates exactly what later stages read.
-    See the module docstring for the protocol.
+    Scores either the CAM files ``cam_dir/NAME.npy`` (written by
+    :class:`CAMWriter`, or by any IRN-compatible tool), so that it evaluates
+    exactly what later stages read, or, with ``cam_dir=None``, the model's
+    own outputs in memory (the sample's ``high_res`` and ``cam_keys``), as
+    mmseg's ``IoUMetric`` scores ``pred_sem_seg``: then
+    ``val_evaluator = dict(type='CAMIoUMetric')`` with
+    ``default_hooks.checkpoint.save_best='mIoU'`` watches CAM quality and
+    keeps the best epoch during training, without any file. Each image's
+    mask comes from the sample's ``gt_sem_seg`` if the pipeline loaded it,
+    else from the palette indices of the PNG at ``seg_map_path``. See the
+    module docstring for the protocol.
+
+    Memory does not grow with the dataset: each rank keeps one running sum
+    of the per-class counts per threshold ([T, 4, C], from mmseg's
+    ``IoUMetric.intersect_and_union``), the names it scored, and its first
+    image's counts (the only image that the distributed sampler's padding
+    repeats), so ``results`` holds one entry per rank.
 
     Images without a mask stop the run at the first batch that has them,
     with an error listing them: evaluate a split whose masks exist.
 
     Args:
-        cam_dir (str): Directory of the CAM files.
+        cam_dir (str, optional): Directory of the CAM files. Defaults to
+            None (score the model's outputs).
         thresholds (Sequence[float]): Background scores t to sweep.
             Defaults to 0.05, 0.10, ..., 0.60.
         key (str): CAM array to evaluate, at the mask's size.
@@ -273,7 +396,7 @@ class CAMIoUMetric(BaseMetric):
     """
 
     def __init__(self,
-                 cam_dir: str,
+                 cam_dir: Optional[str] = None,
                  thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
                  key: str = 'high_res',
                  num_classes: Optional[int] = None,
@@ -309,47 +432,88 @@ class CAMIoUMetric(BaseMetric):
             return list(classes)
         return [str(i) for i in range(self.num_classes)]
 
+    def _model_cams(self, sample: Any, name: str,
+                    shape: tuple) -> Dict[str, np.ndarray]:
+        """The CAM dict of a sample's own outputs (``cam_dir=None``)."""
+        keys, cams = get_field(sample, 'cam_keys'), get_field(
+            sample, self.key)
+        if keys is None or cams is None:
+            raise ValueError(
+                f'{name}: CAMIoUMetric(cam_dir=None) scores the model\'s '
+                f'outputs, but the data sample has no "cam_keys" / '
+                f'"{self.key}" field; is the model a CAM model in predict '
+                'mode? Set cam_dir to score CAM files instead.')
+        cam_dict = {
+            'keys': to_numpy(keys, np.int64),
+            self.key: to_numpy(cams, np.float32)
+        }
+        validate_cam_dict(cam_dict, name, image_shape=shape)
+        return cam_dict
+
     def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
-        """Accumulate one [T, C, C] confusion matrix per image.
+        """Add the batch's per-class counts to this rank's running sums.
 
         Args:
             data_batch (Any): The batch from the dataloader (unused).
             data_samples (Sequence[dict | SegDataSample]): Samples with
                 ``img_id`` (or ``img_path``) and ``seg_map_path`` metainfo
-                or a ``gt_sem_seg`` field.
+                or a ``gt_sem_seg`` field, and with ``cam_keys`` and
+                ``high_res`` when ``cam_dir`` is None.
 
         Raises:
             FileNotFoundError: If an image has no mask (all of the batch's
                 are listed) or no CAM file.
-            ValueError: If a CAM file does not fit its mask.
+            ValueError: If a CAM does not fit its mask.
         """
         masks, missing = [], []
         for sample in data_samples:
             name = sample_name(sample)
             mask = _gt_mask(sample)
             if mask is None:
-                seg_path = sample.get('seg_map_path')
+                seg_path = get_field(sample, 'seg_map_path')
                 if not seg_path or not fileio.exists(seg_path):
                     missing.append(name)
                     continue
                 mask = read_mask(seg_path)
-            masks.append((name, mask))
+            masks.append((sample, name, mask))
         if missing:
             raise FileNotFoundError(missing_masks_message(missing))
-        for name, mask in masks:
-            path = cam_path(self.cam_dir, name)
-            cam_dict = load_cam(
-                path, image_shape=mask.shape, required=(self.key, ))
-            self.results.append(
-                cam_confusion(cam_dict, mask, self.num_classes,
+        for sample, name, mask in masks:
+            if self.cam_dir is None:
+                source = name
+                cam_dict = self._model_cams(sample, name, mask.shape)
+            else:
+                source = cam_path(self.cam_dir, name)
+                cam_dict = load_cam(
+                    source, image_shape=mask.shape, required=(self.key, ))
+            areas = cam_areas(cam_dict, mask, self.num_classes,
                               self.thresholds, self.key, self.ignore_index,
-                              path))
+                              source)
+            self._accumulate(name, areas)
 
-    def compute_metrics(self, results: List[np.ndarray]) -> Dict[str, float]:
-        """Sum the confusion matrices, log the sweep, pick the best t.
+    def _accumulate(self, name: str, areas: np.ndarray) -> None:
+        """Add one image's counts to this rank's single ``results`` entry."""
+        if not self.results:
+            self.results.append({
+                'areas': np.zeros_like(areas),
+                'names': [],
+                'first': {
+                    name: areas
+                }
+            })
+        state = self.results[0]
+        state['areas'] += areas
+        state['names'].append(name)
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        """Sum the ranks' counts, log the sweep, pick the best t.
+
+        An image scored twice (the distributed sampler pads the last ranks
+        with the dataset's first images, each the first image of a rank) is
+        counted once.
 
         Args:
-            results (list[np.ndarray]): [T, C, C] per image, all ranks.
+            results (list[dict]): One running sum per rank.
 
         Returns:
             dict: ``mIoU`` (best, in %), ``best_threshold`` and
@@ -357,10 +521,22 @@ class CAMIoUMetric(BaseMetric):
         """
         if not results:
             raise ValueError('CAMIoUMetric evaluated no image')
-        summary = summarize_sweep(
-            np.sum(results, axis=0), self.thresholds, self.class_names)
+        areas = np.sum([r['areas'] for r in results], axis=0)
+        firsts = {}
+        for r in results:
+            firsts.update(r['first'])
+        counts = Counter(n for r in results for n in r['names'])
+        for name, count in counts.items():
+            if count > 1 and name in firsts:
+                areas = areas - (count - 1) * firsts[name]
+            elif count > 1:
+                print_log(
+                    f'CAMIoUMetric: image {name} was scored {count} times',
+                    logger=MMLogger.get_current_instance(),
+                    level=logging.WARNING)
+        summary = summarize_areas(areas, self.thresholds, self.class_names)
         print_log(
-            '\n' + format_sweep_tables(summary),
+            f'\n{len(counts)} images\n' + format_sweep_tables(summary),
             logger=MMLogger.get_current_instance())
         metrics = {
             'mIoU': round(summary['best_miou'] * 100, 2),

@@ -1,0 +1,122 @@
+"""Tell every stage writer which config and weights produce its folder."""
+import os.path as osp
+from typing import Any, List, Optional
+
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmseg.registry import HOOKS
+
+from ...evaluation.metrics.stage_writer import StageWriter
+from ...fileio import (StaleOutputError, describe_producer, folder_state,
+                       make_producer, read_record)
+
+HOOK_TYPE = 'StageProvenanceHook'
+
+
+def _dataset_skip_done_dir(dataset: Any) -> Optional[str]:
+    """``skip_done_dir`` of a dataset or of the dataset a wrapper holds."""
+    for _ in range(8):  # ConcatDataset / RepeatDataset / ... nesting
+        if dataset is None:
+            return None
+        done = getattr(dataset, 'skip_done_dir', None)
+        if done:
+            return done
+        dataset = getattr(dataset, 'dataset', None)
+    return None
+
+
+@HOOKS.register_module()
+class StageProvenanceHook(Hook):
+    """Hand each :class:`StageWriter` of a val / test loop its producer.
+
+    Before every val and test epoch, computes the producer record
+    (:func:`rpnet_mmseg.fileio.make_producer`): the config file and the
+    sha1 of the model and the loop's dataset settings, the loaded
+    checkpoint (``load_from``), and the sha1 of the model's current weights
+    (so that a val loop during training sees new weights each epoch). Each
+    :class:`StageWriter` in the loop's evaluator then checks its folder
+    against it (see :class:`StageWriter`). ``tools/train.py`` and
+    ``tools/test.py`` add the hook when the config lacks it; with mmseg's
+    own tools, add ``custom_hooks = [dict(type='StageProvenanceHook')]``.
+
+    It refuses, before anything is deleted, a writer whose folder is also
+    the dataset's ``skip_done_dir`` and holds another producer's files: the
+    dataset has already dropped those images, so they would never be
+    recomputed.
+    """
+    # After hooks that swap weights in before_val_epoch (e.g. EMAHook,
+    # 'NORMAL'), so that the hash is that of the weights evaluated.
+    priority = 'LOW'
+
+    def before_val_epoch(self, runner) -> None:
+        """Hand the producer to the val evaluator's writers."""
+        self._hand_over(runner, 'val')
+
+    def before_test_epoch(self, runner) -> None:
+        """Hand the producer to the test evaluator's writers."""
+        self._hand_over(runner, 'test')
+
+    @staticmethod
+    def _writers(loop: Any) -> List[StageWriter]:
+        """The StageWriters of a loop's evaluator."""
+        evaluator = getattr(loop, 'evaluator', None)
+        return [
+            m for m in getattr(evaluator, 'metrics', [])
+            if isinstance(m, StageWriter)
+        ]
+
+    def _hand_over(self, runner, mode: str) -> None:
+        """Compute the producer and give it to every writer of the loop."""
+        loop = runner.val_loop if mode == 'val' else runner.test_loop
+        writers = self._writers(loop)
+        if not writers:
+            return
+        checkpoint = getattr(runner, '_load_from', None) or \
+            runner.cfg.get('load_from')
+        producer = make_producer(
+            stage=HOOK_TYPE,
+            config=runner.cfg,
+            checkpoint=checkpoint,
+            model=runner.model,
+            loop=mode)
+        dataloader = getattr(loop, 'dataloader', None)
+        done_dir = _dataset_skip_done_dir(getattr(dataloader, 'dataset',
+                                                  None))
+        for writer in writers:
+            if done_dir and osp.abspath(done_dir) == osp.abspath(
+                    writer.output_dir):
+                self._check_skip_done(writer, producer)
+            writer.set_producer(producer)
+
+    @staticmethod
+    def _check_skip_done(writer: StageWriter, producer: dict) -> None:
+        """Refuse a skip_done_dir that holds another producer's files."""
+        mine = dict(producer, stage=writer.stage)
+        if folder_state(writer.output_dir, mine,
+                        writer.output_suffix) != 'stale':
+            return
+        raise StaleOutputError(
+            f'{writer.output_dir} is the dataset\'s skip_done_dir, so the '
+            'images whose files exist there were dropped from the run, but '
+            'those files come from another producer '
+            f'({describe_producer(read_record(writer.output_dir))}; this '
+            f'run: {describe_producer(mine)}). Write to another output_dir, '
+            'or drop skip_done_dir and set on_stale=\'overwrite\' to '
+            'recompute them.')
+
+
+def add_stage_provenance_hook(cfg: Config) -> None:
+    """Append ``dict(type='StageProvenanceHook')`` to ``cfg.custom_hooks``
+    unless the config already has it.
+
+    Args:
+        cfg (Config): The config, changed in place.
+    """
+    hooks = list(cfg.get('custom_hooks') or [])
+    for hook in hooks:
+        kind = hook.get('type') if isinstance(hook, dict) else hook
+        if kind is StageProvenanceHook or (isinstance(kind, str) and kind.split(
+                '.')[-1] == HOOK_TYPE):
+            return
+    hooks.append(dict(type=HOOK_TYPE))
+    cfg.custom_hooks = hooks

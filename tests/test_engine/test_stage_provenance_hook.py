@@ -1,0 +1,211 @@
+"""StageProvenanceHook in a real Runner: the val-loop case of issue 6.
+
+A tiny CAM model trains 2 epochs on generated images; after each epoch a
+ValLoop writes CAMs into one folder and scores them from the files and from
+memory. With ``on_stale='overwrite'`` epoch 2 rewrites every map and both
+scores agree; with ``'error'`` epoch 2 stops with a clear error.
+"""
+import copy
+import os
+import os.path as osp
+
+import numpy as np
+import pytest
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+from PIL import Image
+
+from rpnet_mmseg.engine import StageProvenanceHook, add_stage_provenance_hook
+from rpnet_mmseg.fileio import StaleOutputError, read_record, weights_sha1
+
+CLASSES = ('background', 'red', 'green')
+COLOURS = ((220, 30, 30), (30, 200, 40))
+NUM_IMAGES = 8
+SIZE = 32
+
+
+def build_data(root):
+    """8 images: grey noise with a coloured square per class, masks, labels."""
+    rng = np.random.default_rng(0)
+    for sub in ('JPEGImages', 'SegmentationClass', 'ImageSets/Segmentation'):
+        os.makedirs(osp.join(root, sub), exist_ok=True)
+    labels, names = {}, []
+    for i in range(NUM_IMAGES):
+        name = f'im_{i}'
+        img = rng.integers(90, 140, (SIZE, SIZE, 3)).astype(np.uint8)
+        mask = np.zeros((SIZE, SIZE), np.uint8)
+        y, x = rng.integers(0, SIZE - 12, 2)
+        img[y:y + 12, x:x + 12] = COLOURS[i % 2]
+        mask[y:y + 12, x:x + 12] = i % 2 + 1
+        Image.fromarray(img).save(osp.join(root, 'JPEGImages', name + '.png'))
+        pal = Image.frombytes('P', (SIZE, SIZE), mask.tobytes())
+        pal.putpalette([0, 0, 0, 128, 0, 0, 0, 128, 0] + [0] * 759)
+        pal.save(osp.join(root, 'SegmentationClass', name + '.png'))
+        labels[name] = np.eye(2, dtype=np.float32)[i % 2]
+        names.append(name)
+    np.save(osp.join(root, 'cls_labels.npy'), labels, allow_pickle=True)
+    with open(osp.join(root, 'ImageSets/Segmentation/train.txt'), 'w') as f:
+        f.write('\n'.join(names) + '\n')
+
+
+def make_cfg(root, work_dir, cam_dir, on_stale):
+    dataset = dict(
+        type='ImageLevelSegDataset',
+        data_root=root,
+        ann_file='ImageSets/Segmentation/train.txt',
+        img_suffix='.png',
+        metainfo=dict(classes=CLASSES))
+    return Config(
+        dict(
+            default_scope='mmseg',
+            work_dir=work_dir,
+            model=dict(
+                type='CAMClassifier',
+                data_preprocessor=dict(
+                    type='SegDataPreProcessor',
+                    mean=[127.] * 3,
+                    std=[128.] * 3,
+                    bgr_to_rgb=True,
+                    size=(SIZE, SIZE)),
+                backbone=dict(
+                    type='ResNet',
+                    depth=18,
+                    base_channels=8,
+                    stem_channels=8,
+                    strides=(1, 2, 2, 1),
+                    dilations=(1, 1, 1, 1)),
+                head=dict(
+                    type='CAMHead', in_channels=[8, 16, 32, 64],
+                    num_classes=2),
+                test_cfg=dict(scales=(1.0, ), flip=False)),
+            train_dataloader=dict(
+                batch_size=4,
+                num_workers=0,
+                sampler=dict(type='DefaultSampler', shuffle=True),
+                dataset=dict(
+                    dataset,
+                    pipeline=[
+                        dict(type='LoadImageFromFile'),
+                        dict(type='RandomFlip', prob=0.5),
+                        dict(type='PackImageLevelInputs')
+                    ])),
+            val_dataloader=dict(
+                batch_size=2,
+                num_workers=0,
+                sampler=dict(type='DefaultSampler', shuffle=False),
+                dataset=dict(
+                    dataset,
+                    test_mode=True,
+                    pipeline=[
+                        dict(type='LoadImageFromFile'),
+                        dict(type='PackImageLevelInputs')
+                    ])),
+            val_evaluator=[
+                dict(
+                    type='CAMWriter', output_dir=cam_dir,
+                    on_stale=on_stale),
+                dict(
+                    type='CAMIoUMetric',
+                    cam_dir=cam_dir,
+                    thresholds=(0.2, 0.4),
+                    prefix='file'),
+                dict(type='CAMIoUMetric', thresholds=(0.2, 0.4)),
+            ],
+            optim_wrapper=dict(
+                type='OptimWrapper',
+                optimizer=dict(type='SGD', lr=0.1, momentum=0.9)),
+            train_cfg=dict(
+                type='EpochBasedTrainLoop', max_epochs=2, val_interval=1),
+            val_cfg=dict(type='ValLoop'),
+            default_hooks=dict(
+                timer=dict(type='IterTimerHook'),
+                logger=dict(type='LoggerHook', interval=1),
+                checkpoint=dict(
+                    type='CheckpointHook',
+                    interval=100,
+                    save_best='mIoU',
+                    rule='greater')),
+            env_cfg=dict(dist_cfg=dict(backend='gloo')),
+            log_level='WARNING',
+            randomness=dict(seed=0)))
+
+
+class MetricRecorder(Hook):
+    """Keep each val epoch's metrics."""
+
+    def __init__(self):
+        self.epochs = []
+
+    def after_val_epoch(self, runner, metrics=None):
+        self.epochs.append(dict(metrics))
+
+
+@pytest.fixture(scope='module')
+def data_root(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp('data'))
+    build_data(root)
+    return root
+
+
+def train(cfg):
+    runner = Runner.from_cfg(cfg)
+    recorder = MetricRecorder()
+    runner.register_hook(recorder)
+    runner.train()
+    return runner, recorder.epochs
+
+
+def test_add_hook_once():
+    cfg = Config(dict(custom_hooks=[dict(type='EMAHook')]))
+    add_stage_provenance_hook(cfg)
+    add_stage_provenance_hook(cfg)
+    assert [h['type'] for h in cfg.custom_hooks] == [
+        'EMAHook', 'StageProvenanceHook'
+    ]
+    cfg = Config(dict(custom_hooks=[dict(type='mmseg.StageProvenanceHook')]))
+    add_stage_provenance_hook(cfg)
+    assert len(cfg.custom_hooks) == 1
+    assert StageProvenanceHook.priority == 'LOW'
+
+
+def test_val_loop_overwrite_writes_and_scores_each_epoch(data_root, tmp_path):
+    cam_dir = str(tmp_path / 'cams')
+    cfg = make_cfg(data_root, str(tmp_path / 'work'), cam_dir, 'overwrite')
+    add_stage_provenance_hook(cfg)
+    runner, epochs = train(cfg)
+    assert len(epochs) == 2
+    for metrics in epochs:
+        # Epoch 2 rewrites every map instead of skipping epoch 1's.
+        assert metrics['num_written'] == NUM_IMAGES
+        assert metrics['num_skipped'] == 0
+        # The file-based score is that of this epoch's model outputs.
+        for key in ('mIoU@0.20', 'mIoU@0.40'):
+            assert metrics[f'file/{key}'] == metrics[key]
+    record = read_record(cam_dir)
+    assert record['stage'] == 'CAMWriter'
+    assert record['weights_sha1'] == weights_sha1(runner.model)
+    assert sorted(n for n in os.listdir(cam_dir) if n.endswith('.npy')) == [
+        f'im_{i}.npy' for i in range(NUM_IMAGES)
+    ]
+    # save_best='mIoU' works on the in-memory CAM metric.
+    best = [n for n in os.listdir(runner.work_dir) if n.startswith('best_')]
+    assert len(best) == 1 and best[0].startswith('best_mIoU_epoch_')
+
+
+def test_val_loop_error_names_the_folder(data_root, tmp_path):
+    cam_dir = str(tmp_path / 'cams')
+    cfg = make_cfg(data_root, str(tmp_path / 'work'), cam_dir, 'error')
+    add_stage_provenance_hook(cfg)
+    with pytest.raises(StaleOutputError) as info:
+        train(copy.deepcopy(cfg))
+    msg = str(info.value)
+    assert cam_dir in msg and 'weights_sha1' in msg
+    assert "on_stale='overwrite'" in msg
+
+
+def test_val_loop_without_hook_refuses_to_resume(data_root, tmp_path):
+    cam_dir = str(tmp_path / 'cams')
+    cfg = make_cfg(data_root, str(tmp_path / 'work'), cam_dir, 'error')
+    with pytest.raises(StaleOutputError, match='StageProvenanceHook'):
+        train(cfg)

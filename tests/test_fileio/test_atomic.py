@@ -1,0 +1,93 @@
+"""fileio.atomic: whole files or nothing, stale temporary files."""
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from rpnet_mmseg.fileio import (atomic_write, remove_stale_tmp_files,
+                                save_npy_atomic)
+from rpnet_mmseg.fileio import atomic as atomic_module
+
+
+def test_atomic_write_replaces_whole_file(tmp_path):
+    path = str(tmp_path / 'x.bin')
+    atomic_write(path, lambda f: f.write(b'old'))
+    atomic_write(path, lambda f: f.write(b'new'))
+    assert open(path, 'rb').read() == b'new'
+    assert os.listdir(tmp_path) == ['x.bin']
+
+
+def test_atomic_write_creates_the_folder(tmp_path):
+    path = tmp_path / 'a' / 'b' / 'x.bin'
+    atomic_write(str(path), lambda f: f.write(b'1'))
+    assert path.read_bytes() == b'1'
+
+
+@pytest.mark.parametrize('error', [OSError('disk full'), KeyboardInterrupt])
+def test_failed_write_keeps_the_old_file(tmp_path, error):
+    path = str(tmp_path / 'x.bin')
+    atomic_write(path, lambda f: f.write(b'old'))
+
+    def broken(f):
+        f.write(b'partial')
+        raise error
+
+    with pytest.raises(type(error) if isinstance(error, Exception) else error):
+        atomic_write(path, broken)
+    assert open(path, 'rb').read() == b'old'
+    assert os.listdir(tmp_path) == ['x.bin']
+
+
+def test_failed_npy_write_leaves_nothing(tmp_path, monkeypatch):
+
+    def broken_save(f, obj, allow_pickle=True):
+        f.write(b'partial')
+        raise OSError('disk full')
+
+    monkeypatch.setattr(atomic_module.np, 'save', broken_save)
+    with pytest.raises(OSError, match='disk full'):
+        save_npy_atomic(str(tmp_path / 'a.npy'), {'keys': np.zeros(1)})
+    assert os.listdir(tmp_path) == []
+
+
+def test_save_npy_round_trip(tmp_path):
+    obj = {'keys': np.array([3, 1]), 'cam': np.ones((2, 2, 2), np.float32)}
+    save_npy_atomic(str(tmp_path / 'a.npy'), obj)
+    back = np.load(tmp_path / 'a.npy', allow_pickle=True).item()
+    np.testing.assert_array_equal(back['keys'], [3, 1])
+    np.testing.assert_array_equal(back['cam'], obj['cam'])
+
+
+def _dead_pid():
+    """The pid of a process that has exited."""
+    proc = subprocess.Popen([sys.executable, '-c', 'pass'])
+    proc.wait()
+    return proc.pid
+
+
+def test_remove_stale_tmp_files(tmp_path):
+    dead = _dead_pid()
+    old = time.time() - 3600
+    paths = {
+        'dead_old': tmp_path / f'.a.npy.tmp.{dead}',
+        'dead_young': tmp_path / f'.b.npy.tmp.{dead}',
+        'alive_old': tmp_path / f'.c.npy.tmp.{os.getppid()}',
+        'finished': tmp_path / 'd.npy',
+        'other_hidden': tmp_path / '.rpnet_stage.json',
+    }
+    for path in paths.values():
+        path.write_bytes(b'x')
+    for key in ('dead_old', 'alive_old', 'finished', 'other_hidden'):
+        os.utime(paths[key], (old, old))
+    removed = remove_stale_tmp_files(str(tmp_path))
+    assert removed == [str(paths['dead_old'])]
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        p.name for k, p in paths.items() if k != 'dead_old')
+    # min_age_s=0: the young file of the dead writer goes too.
+    assert remove_stale_tmp_files(str(tmp_path), min_age_s=0) == [
+        str(paths['dead_young'])
+    ]
+    assert remove_stale_tmp_files(str(tmp_path / 'missing')) == []

@@ -1,0 +1,197 @@
+"""fileio.provenance: a stage folder records what produced it."""
+import hashlib
+import json
+import os
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from rpnet_mmseg.fileio import (STAGE_FILE, StaleOutputError,
+                                check_or_record, config_sha1, file_sha1,
+                                make_producer, read_record, same_producer,
+                                unknown_producer, weights_sha1)
+
+
+def _producer(seed=0, stage='CAMWriter'):
+    torch.manual_seed(seed)
+    return make_producer(
+        stage, checkpoint='work/epoch_1.pth', model=torch.nn.Linear(3, 2))
+
+
+def _touch(folder, *names):
+    for name in names:
+        (folder / name).write_bytes(b'x')
+
+
+def test_record_written_atomically_and_readable(tmp_path):
+    out = tmp_path / 'cams'
+    producer = _producer()
+    assert check_or_record(str(out), producer, suffix='.npy') == 'new'
+    assert sorted(os.listdir(out)) == [STAGE_FILE]
+    record = json.loads((out / STAGE_FILE).read_text())
+    assert record == read_record(str(out))
+    assert record['stage'] == 'CAMWriter'
+    assert record['checkpoint'] == 'work/epoch_1.pth'
+    assert len(record['weights_sha1']) == 40
+    for key in ('created', 'rpnet_mmseg_version'):
+        assert key in record
+
+
+def test_same_producer_resumes(tmp_path):
+    out = tmp_path / 'cams'
+    check_or_record(str(out), _producer(), suffix='.npy')
+    _touch(out, 'a.npy', 'b.npy')
+    # Created later, other checkpoint path: the same weights still match.
+    again = dict(_producer(), created='later', checkpoint='moved.pth')
+    assert check_or_record(str(out), again, suffix='.npy') == 'resume'
+    assert sorted(os.listdir(out)) == [STAGE_FILE, 'a.npy', 'b.npy']
+
+
+def test_other_producer_is_an_error_naming_folder_and_both(tmp_path):
+    out = tmp_path / 'cams'
+    check_or_record(str(out), _producer(seed=0), suffix='.npy')
+    _touch(out, 'a.npy')
+    old_sha = read_record(str(out))['weights_sha1']
+    new = _producer(seed=1)
+    with pytest.raises(StaleOutputError) as info:
+        check_or_record(str(out), new, suffix='.npy')
+    msg = str(info.value)
+    assert str(out) in msg
+    assert old_sha[:12] in msg and new['weights_sha1'][:12] in msg
+    assert "on_stale='overwrite'" in msg and 'another output_dir' in msg
+    # Nothing changed on disk.
+    assert read_record(str(out))['weights_sha1'] == old_sha
+    assert sorted(os.listdir(out)) == [STAGE_FILE, 'a.npy']
+
+
+def test_overwrite_deletes_outputs_and_rerecords(tmp_path):
+    out = tmp_path / 'cams'
+    check_or_record(str(out), _producer(seed=0), suffix='.npy')
+    _touch(out, 'a.npy', 'b.npy', 'notes.txt')
+    new = _producer(seed=1)
+    assert check_or_record(
+        str(out), new, on_stale='overwrite', suffix='.npy') == 'overwrite'
+    # Only the writer's own outputs go; other files stay.
+    assert sorted(os.listdir(out)) == [STAGE_FILE, 'notes.txt']
+    assert read_record(str(out))['weights_sha1'] == new['weights_sha1']
+    # A re-run of the new producer (e.g. after a kill) resumes.
+    assert check_or_record(str(out), new, suffix='.npy') == 'resume'
+
+
+def test_files_without_record_are_of_unknown_origin(tmp_path):
+    _touch(tmp_path, 'a.npy')
+    with pytest.raises(StaleOutputError, match='1 .npy file.*unknown origin'):
+        check_or_record(str(tmp_path), _producer(), suffix='.npy')
+    # Files of another kind do not count.
+    assert check_or_record(str(tmp_path), _producer(), suffix='.png') == 'new'
+
+
+def test_record_of_other_producer_without_outputs_is_replaced(tmp_path):
+    check_or_record(str(tmp_path), _producer(seed=0), suffix='.npy')
+    new = _producer(seed=1)
+    assert check_or_record(str(tmp_path), new, suffix='.npy') == 'new'
+    assert read_record(str(tmp_path))['weights_sha1'] == new['weights_sha1']
+
+
+def test_unknown_producer_never_resumes(tmp_path):
+    unknown = unknown_producer('CAMWriter')
+    assert not same_producer(unknown, unknown)
+    assert check_or_record(str(tmp_path), unknown, suffix='.npy') == 'new'
+    _touch(tmp_path, 'a.npy')
+    with pytest.raises(StaleOutputError, match='StageProvenanceHook'):
+        check_or_record(str(tmp_path), unknown, suffix='.npy')
+    assert check_or_record(
+        str(tmp_path), unknown, on_stale='overwrite',
+        suffix='.npy') == 'overwrite'
+    assert os.listdir(tmp_path) == [STAGE_FILE]
+    # A known producer refuses the unknown one's outputs too.
+    _touch(tmp_path, 'a.npy')
+    with pytest.raises(StaleOutputError, match='unknown config'):
+        check_or_record(str(tmp_path), _producer(), suffix='.npy')
+
+
+def test_bad_on_stale_and_corrupt_record(tmp_path):
+    with pytest.raises(ValueError, match="on_stale.*'keep'"):
+        check_or_record(str(tmp_path), _producer(), on_stale='keep')
+    (tmp_path / STAGE_FILE).write_text('{not json')
+    with pytest.raises(ValueError, match=STAGE_FILE):
+        check_or_record(str(tmp_path), _producer())
+
+
+def test_file_sha1_is_sha1_of_the_bytes(tmp_path):
+    data = os.urandom(3 << 20)
+    (tmp_path / 'ckpt.pth').write_bytes(data)
+    assert file_sha1(str(tmp_path / 'ckpt.pth'),
+                     chunk_size=1000) == hashlib.sha1(data).hexdigest()
+    record = make_producer('x', checkpoint=str(tmp_path / 'ckpt.pth'))
+    assert record['checkpoint_sha1'] == hashlib.sha1(data).hexdigest()
+
+
+def test_weights_sha1_follows_the_weights():
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2))
+    first = weights_sha1(model)
+    assert weights_sha1(model.state_dict()) == first
+    with torch.no_grad():
+        model[0].weight[0, 0] += 1e-6
+    second = weights_sha1(model)
+    assert second != first
+    model[1].num_batches_tracked += 1  # buffers count too
+    assert weights_sha1(model) not in (first, second)
+
+
+CFG = dict(
+    model=dict(type='M', depth=18, test_cfg=dict(scales=(1.0, ))),
+    work_dir='w1',
+    launcher='none',
+    load_from='a.pth',
+    test_dataloader=dict(
+        batch_size=1,
+        num_workers=2,
+        dataset=dict(
+            type='D',
+            ann_file='train.txt',
+            pipeline=[dict(type='Load')],
+            indices=7,
+            skip_done_dir='cams')),
+    test_evaluator=dict(type='CAMWriter', output_dir='cams'))
+
+
+def _variant(**changes):
+    cfg = Config(CFG)
+    cfg.merge_from_dict(changes)
+    return cfg
+
+
+@pytest.mark.parametrize('loop', [None, 'test'])
+def test_config_sha1_ignores_how_a_run_is_launched(loop):
+    base = config_sha1(Config(CFG), loop)
+    same = {
+        'work_dir': 'w2',
+        'launcher': 'pytorch',
+        'load_from': 'b.pth',
+        'test_dataloader.batch_size': 4,
+        'test_dataloader.num_workers': 0,
+        'test_dataloader.dataset.indices': None,
+        'test_dataloader.dataset.skip_done_dir': None,
+        'test_dataloader.dataset.ann_file': 'val.txt',
+        'test_evaluator.on_stale': 'overwrite',
+    }
+    for key, value in same.items():
+        assert config_sha1(_variant(**{key: value}), loop) == base, key
+    differ = {
+        'model.depth': 50,
+        'model.test_cfg.scales': (1.0, 0.5),
+        'test_dataloader.dataset.pipeline': [dict(type='Load', x=1)],
+    }
+    for key, value in differ.items():
+        assert config_sha1(_variant(**{key: value}), loop) != base, key
+
+
+def test_config_sha1_of_a_file(tmp_path):
+    path = tmp_path / 'c.py'
+    path.write_text("model = dict(type='M')\nwork_dir = 'x'\n")
+    record = make_producer('S', config=str(path))
+    assert record['config_file'] == str(path)
+    assert record['config_sha1'] == config_sha1(Config(dict(model=dict(
+        type='M'))))
