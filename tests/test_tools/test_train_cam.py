@@ -28,6 +28,12 @@ class LossRecorder(Hook):
         self.losses.append(outputs['loss_cls'].item())
 
 
+def _cam_files(folder):
+    """The CAM files of a folder (not its .rpnet_stage.json record)."""
+    return sorted(n for n in os.listdir(folder) if n.endswith('.npy')
+                  and not n.startswith('.'))
+
+
 def _runner(cfg_path, work_dir, **overrides):
     cfg = Config.fromfile(cfg_path)
     cfg.work_dir = str(work_dir)
@@ -81,7 +87,7 @@ def test_resume_and_load_from(tiny_job):
         f'test_evaluator.output_dir={cams}'
     ], cwd=tiny_job.repo, capture_output=True, text=True)
     assert test.returncode == 0, test.stderr[-3000:]
-    assert sorted(os.listdir(cams)) == sorted(n + '.npy'
+    assert _cam_files(cams) == sorted(n + '.npy'
                                               for n in tiny_job.names)
 
 
@@ -134,9 +140,9 @@ def test_dist_train_and_dist_test_two_cpu_processes(tiny_job):
         f'test_evaluator.output_dir={two}'
     ], tiny_job.repo, 29612)
     assert res.returncode == 0, (res.stdout + res.stderr)[-4000:]
-    assert sorted(os.listdir(one)) == sorted(os.listdir(two))
-    assert len(os.listdir(one)) == len(tiny_job.names)
-    for name in os.listdir(one):
+    assert _cam_files(one) == _cam_files(two)
+    assert len(_cam_files(one)) == len(tiny_job.names)
+    for name in _cam_files(one):
         a = np.load(osp.join(one, name), allow_pickle=True).item()
         b = np.load(osp.join(two, name), allow_pickle=True).item()
         assert np.array_equal(a['keys'], b['keys'])
@@ -163,14 +169,14 @@ def test_cam_writing_resumes_after_a_kill(tiny_job):
     # "Killed" run: only the first 7 images were written, and a temporary
     # file was left behind mid-write.
     assert write(part, ['test_dataloader.dataset.indices=7']).returncode == 0
-    assert len(os.listdir(part)) == 7
+    assert len(_cam_files(part)) == 7
     with open(osp.join(part, '.im_20.npy.tmp.999'), 'wb') as f:
         f.write(b'partial')
     res = write(part)
     assert res.returncode == 0, res.stderr[-3000:]
     done = sorted(n for n in os.listdir(part) if n.endswith('.npy')
                   and not n.startswith('.'))
-    assert done == sorted(os.listdir(full))
+    assert done == _cam_files(full)
     for name in done:
         a = np.load(osp.join(full, name), allow_pickle=True).item()
         b = np.load(osp.join(part, name), allow_pickle=True).item()
