@@ -1,0 +1,212 @@
+"""Tests of tools/check_dataset.py on tiny generated data and broken copies."""
+import importlib.util
+import os
+import os.path as osp
+
+import numpy as np
+import pytest
+from PIL import Image
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TOOL = osp.join(REPO, 'tools', 'check_dataset.py')
+CLASSES = ('background', 'cat', 'dog', 'car')
+# name -> foreground class ids (0-based); 'img_3' has no mask.
+TRAIN = {'img_0': [0], 'img_1': [1], 'img_2': [0, 2], 'img_3': [2]}
+VAL = {'val_0': [1], 'val_1': [0, 1]}
+H, W = 20, 24
+
+CONFIG = '''
+custom_imports = dict(imports=['rpnet_mmseg'], allow_failed_imports=False)
+default_scope = 'mmseg'
+data_root = {root!r}
+metainfo = dict(classes={classes!r})
+train_dataloader = dict(
+    batch_size=2,
+    dataset=dict(type='ImageLevelSegDataset', data_root=data_root,
+                 ann_file='ImageSets/Segmentation/train.txt',
+                 metainfo=metainfo, paired=True,
+                 pipeline=[dict(type='LoadImageFromFile')]))
+val_dataloader = dict(
+    batch_size=1,
+    dataset=dict(type='ImageLevelSegDataset', data_root=data_root,
+                 ann_file='ImageSets/Segmentation/val.txt',
+                 metainfo=metainfo, test_mode=True, pipeline=[]))
+test_dataloader = dict(
+    batch_size=1,
+    dataset=dict(type='ImageLevelSegDataset', data_root=data_root,
+                 ann_file='ImageSets/Segmentation/train.txt',
+                 metainfo=metainfo, test_mode=True, pipeline=[]))
+val_evaluator = dict(type='CAMWriter', output_dir={out!r})
+test_evaluator = dict(type='CAMIoUMetric', cam_dir={cams!r})
+'''
+
+
+@pytest.fixture(scope='module')
+def tool():
+    spec = importlib.util.spec_from_file_location('check_dataset', TOOL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _build(root):
+    """Images, masks, splits, cls_labels.npy and CAM files under root."""
+    rng = np.random.default_rng(0)
+    for sub in ('JPEGImages', 'SegmentationClass', 'ImageSets/Segmentation',
+                'cams'):
+        os.makedirs(osp.join(root, sub), exist_ok=True)
+    labels = {}
+    for split, items in (('train', TRAIN), ('val', VAL)):
+        for name, ids in items.items():
+            Image.fromarray(
+                rng.integers(0, 256, (H, W, 3), dtype=np.uint8)).save(
+                    osp.join(root, 'JPEGImages', name + '.jpg'))
+            mask = np.zeros((H, W), dtype=np.uint8)
+            for i, c in enumerate(ids):
+                mask[2:10, 2 + 8 * i:8 + 8 * i] = c + 1
+            mask[0] = 255
+            if name != 'img_3':
+                Image.fromarray(mask, mode='L').save(
+                    osp.join(root, 'SegmentationClass', name + '.png'))
+            vec = np.zeros(len(CLASSES) - 1, dtype=np.float32)
+            vec[ids] = 1
+            labels[name] = vec
+            if split == 'train':
+                cam = np.ones((len(ids), H, W), dtype=np.float32)
+                np.save(osp.join(root, 'cams', name + '.npy'),
+                        dict(keys=np.array(ids), high_res=cam),
+                        allow_pickle=True)
+        with open(osp.join(root, 'ImageSets/Segmentation', split + '.txt'),
+                  'w') as f:
+            f.write(''.join(n + '\n' for n in items))
+    np.save(osp.join(root, 'cls_labels.npy'), labels, allow_pickle=True)
+
+
+@pytest.fixture
+def data(tmp_path):
+    root = str(tmp_path / 'data')
+    _build(root)
+    config = tmp_path / 'check_cfg.py'
+    config.write_text(CONFIG.format(
+        root=root, classes=CLASSES, cams=osp.join(root, 'cams'),
+        out=str(tmp_path / 'written')))
+    return root, str(config)
+
+
+def test_passes_on_good_data(tool, data, capsys):
+    root, config = data
+    assert tool.main([config, '--load-cams']) == 0
+    out = capsys.readouterr().out
+    assert out.count('== ') == 3  # train, val, test
+    # Per-class image counts of train (label vectors): cat 2, dog 1, car 2.
+    assert 'images per class (label vectors): cat 2, dog 1, car 2' in out
+    assert 'images per class (label vectors): cat 1, dog 2, car 0' in out
+    assert 'masks / label maps in' in out and ': 3 of 4' in out
+    assert 'checked against test' in out
+    assert 'written by the run, not checked' in out
+    assert 'no problems found' in out
+
+
+def _corrupt_image(root):
+    path = osp.join(root, 'JPEGImages', 'img_1.jpg')
+    with open(path, 'rb') as f:
+        head = f.read(200)
+    with open(path, 'wb') as f:
+        f.write(head)  # truncated JPEG
+    return 'image does not decode', 'img_1.jpg'
+
+
+def _missing_image(root):
+    os.remove(osp.join(root, 'JPEGImages', 'val_1.jpg'))
+    return 'missing image', 'val_1.jpg'
+
+
+def _wrong_label_length(root):
+    path = osp.join(root, 'cls_labels.npy')
+    labels = np.load(path, allow_pickle=True).item()
+    labels['img_2'] = np.ones(5, dtype=np.float32)
+    np.save(path, labels, allow_pickle=True)
+    return 'label vector', "label of 'img_2'"
+
+
+def _missing_label(root):
+    path = osp.join(root, 'cls_labels.npy')
+    labels = np.load(path, allow_pickle=True).item()
+    del labels['val_0']
+    np.save(path, labels, allow_pickle=True)
+    return 'label vector', "image 'val_0'"
+
+
+def _bad_mask_id(root):
+    path = osp.join(root, 'SegmentationClass', 'img_0.png')
+    mask = np.array(Image.open(path))
+    mask[5, 5] = 7
+    Image.fromarray(mask, mode='L').save(path)
+    return 'mask has unknown class ids', 'img_0.png: values [7]'
+
+
+def _mask_size(root):
+    path = osp.join(root, 'SegmentationClass', 'val_0.png')
+    Image.fromarray(np.zeros((H, W + 2), np.uint8), mode='L').save(path)
+    return 'mask size differs from image', 'val_0.png is 26x20'
+
+
+def _missing_cam(root):
+    os.remove(osp.join(root, 'cams', 'img_2.npy'))
+    return 'missing CAM file', 'img_2.npy'
+
+
+def _bad_cam(root):
+    np.save(osp.join(root, 'cams', 'img_0.npy'),
+            dict(keys=np.array([0]), high_res=np.ones((1, H, W + 1),
+                                                      np.float32)),
+            allow_pickle=True)
+    return 'bad CAM file', 'img_0.npy'
+
+
+@pytest.mark.parametrize('breaker', [
+    _corrupt_image, _missing_image, _wrong_label_length, _missing_label,
+    _bad_mask_id, _mask_size, _missing_cam, _bad_cam
+])
+def test_names_each_problem(tool, data, capsys, breaker):
+    root, config = data
+    kind, detail = breaker(root)
+    assert tool.main([config, '--load-cams']) == 1
+    out = capsys.readouterr().out
+    problems = out[out.index('problem(s):'):]
+    assert kind in problems and detail in problems
+
+
+def test_every_problem_listed(tool, data, capsys):
+    root, config = data
+    _missing_image(root)
+    _missing_cam(root)
+    os.remove(osp.join(root, 'cams', 'img_0.npy'))
+    assert tool.main([config]) == 1
+    out = capsys.readouterr().out
+    problems = out[out.index('problem(s):'):]
+    assert 'missing CAM file (2)' in problems
+    assert 'img_0.npy' in problems and 'img_2.npy' in problems
+    # The dataset's own loading fails on the missing image, and says so.
+    assert 'dataset refuses to load' in problems
+
+
+def test_cfg_options_and_missing_split_file(tool, data, capsys):
+    root, config = data
+    assert tool.main([
+        config, '--splits', 'val', '--cfg-options',
+        'val_dataloader.dataset.ann_file=ImageSets/Segmentation/nope.txt'
+    ]) == 1
+    out = capsys.readouterr().out
+    assert 'nope.txt' in out[out.index('problem(s):'):]
+
+
+def test_demo_config_parses(tool):
+    """The demo config's CAM inputs and writer outputs are found."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(
+        osp.join(REPO, 'configs', 'rpnet',
+                 'rpnet_effnetlite0_1xb16-3ep_msrc-192x192.py'))
+    assert set(tool.cam_inputs(cfg, ['train', 'test'])) <= {'test'}
+    assert 'test_evaluator.output_dir' in [
+        where for _, where in tool.writer_outputs(cfg)]

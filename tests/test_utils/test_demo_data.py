@@ -1,0 +1,90 @@
+"""Tests of rpnet_mmseg.utils.demo_data.resolve_demo_data_root."""
+import os
+import os.path as osp
+
+import pytest
+
+from rpnet_mmseg.utils.demo_data import resolve_demo_data_root
+
+
+def _make_data(path):
+    """A folder with what the demo needs (contents do not matter here)."""
+    os.makedirs(osp.join(path, 'JPEGImages'))
+    os.makedirs(osp.join(path, 'ImageSets', 'Segmentation'))
+    open(osp.join(path, 'cls_labels.npy'), 'wb').close()
+    return str(path)
+
+
+@pytest.fixture
+def layout(tmp_path):
+    """repo/ with data/msrc_voc and ../shared/data/msrc_voc candidates."""
+    repo = tmp_path / 'repo'
+    repo.mkdir()
+    return repo, repo / 'data' / 'msrc_voc', \
+        tmp_path / 'shared' / 'data' / 'msrc_voc'
+
+
+def test_cli_value_wins(layout, tmp_path):
+    repo, local, shared = layout
+    _make_data(local)
+    mine = _make_data(tmp_path / 'mine')
+    env = {'RPNET_DEMO_DATA': _make_data(tmp_path / 'env')}
+    assert resolve_demo_data_root(mine, str(repo), environ=env) == mine
+
+
+def test_env_before_defaults(layout, tmp_path):
+    repo, local, _ = layout
+    _make_data(local)
+    env_dir = _make_data(tmp_path / 'env')
+    assert resolve_demo_data_root(
+        None, str(repo), environ={'RPNET_DEMO_DATA': env_dir}) == env_dir
+
+
+def test_first_existing_default(layout):
+    repo, local, shared = layout
+    _make_data(shared)
+    assert resolve_demo_data_root(None, str(repo), environ={}) == \
+        osp.abspath(shared)
+    _make_data(local)
+    assert resolve_demo_data_root(None, str(repo), environ={}) == \
+        osp.abspath(local)
+
+
+def test_nothing_found_says_how_to_prepare(layout):
+    repo, _, _ = layout
+    with pytest.raises(FileNotFoundError) as info:
+        resolve_demo_data_root(None, str(repo), environ={})
+    message = str(info.value)
+    assert 'demo data not found' in message
+    assert osp.join(str(repo), 'data', 'msrc_voc') in message
+    assert 'msrc_objcategimagedatabase_v2.zip' in message
+    assert 'python tools/dataset_converters/msrc_v2.py' in message
+    assert '--cleaned-masks' in message and 'RPNET_DEMO_DATA' in message
+
+
+@pytest.mark.parametrize('source', ['cli', 'env'])
+def test_given_folder_must_exist(layout, tmp_path, source):
+    repo, local, _ = layout
+    _make_data(local)  # a default exists, but the given folder wins
+    missing = str(tmp_path / 'nope')
+    kwargs = dict(cli_value=missing, environ={}) if source == 'cli' else \
+        dict(cli_value=None, environ={'RPNET_DEMO_DATA': missing})
+    with pytest.raises(FileNotFoundError, match='nope.*is not a folder'):
+        resolve_demo_data_root(repo_root=str(repo), **kwargs)
+
+
+def test_incomplete_folder(layout):
+    repo, local, _ = layout
+    os.makedirs(osp.join(local, 'JPEGImages'))
+    with pytest.raises(FileNotFoundError) as info:
+        resolve_demo_data_root(None, str(repo), environ={})
+    message = str(info.value)
+    assert 'cls_labels.npy' in message and 'ImageSets/Segmentation' in message
+    assert 'msrc_v2.py' in message
+
+
+def test_default_repo_root_is_this_repository():
+    from rpnet_mmseg.utils import demo_data
+    assert osp.isfile(
+        osp.join(demo_data.REPO_ROOT, 'tools', 'dataset_converters',
+                 'msrc_v2.py'))

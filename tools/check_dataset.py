@@ -1,0 +1,416 @@
+"""Check the data a config names before a long run; list every problem.
+
+For each split the config uses (the datasets of ``train_dataloader``,
+``val_dataloader`` and ``test_dataloader``) the tool builds the dataset from
+the config (mmengine ``Config`` + mmseg's ``DATASETS``), lets it load its
+annotations with its own checks, and then checks every listed image:
+
+- the image exists and decodes;
+- its label vector exists and has the length the classes give (through
+  the dataset's own label parsing, ``ImageLevelSegDataset``);
+- its mask / pseudo-label (where the dataset has one; required where the
+  dataset requires it) holds only class ids ``0..C-1`` and 255 and has the
+  image's size;
+- its CAM file exists in every CAM folder the config reads (``cam_dir`` of
+  a transform such as ``LoadCAMFromFile``, of a metric such as
+  ``CAMIoUMetric``, or of ``relation_label_cfg``); ``--load-cams`` also
+  loads and validates each file.
+
+It prints each split's image count and images per class, then every
+problem, and exits with status 1 if there was any (0 otherwise). Output
+folders of writers (``CAMWriter``, ``LabelPNGWriter``) are reported, not
+checked: they are what the run produces.
+
+Usage:
+    python tools/check_dataset.py CONFIG [--cfg-options k=v ...]
+        [--splits train test] [--nproc 4] [--load-cams] [--max-list 20]
+"""
+import argparse
+import copy
+import io
+import os.path as osp
+import sys
+from collections import OrderedDict, defaultdict
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+
+import numpy as np
+from mmengine import fileio
+from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.registry import init_default_scope
+from mmengine.utils import (import_modules_from_strings,
+                            track_parallel_progress, track_progress)
+from PIL import Image
+
+sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
+
+import rpnet_mmseg  # noqa: E402,F401  (registers the datasets)
+from mmseg.registry import DATASETS  # noqa: E402
+from rpnet_mmseg.fileio import cam_path, load_cam, read_mask  # noqa: E402
+
+SPLITS = ('train', 'val', 'test')
+IGNORE_INDEX = 255
+# Wrappers whose inner dataset(s) are checked instead.
+_WRAPPER_KEYS = ('dataset', 'datasets')
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(
+        description='Validate the data a config names (every split)')
+    parser.add_argument('config', help='config file')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config entries, e.g. data_root=data/msrc_voc')
+    parser.add_argument(
+        '--splits', nargs='+', choices=SPLITS, default=list(SPLITS),
+        help='splits to check (those the config uses)')
+    parser.add_argument(
+        '--nproc', type=int, default=1, help='worker processes')
+    parser.add_argument(
+        '--load-cams', action='store_true',
+        help='also load and validate every CAM file (slower)')
+    parser.add_argument(
+        '--max-list', type=int, default=20,
+        help='problems listed per split and kind (0: all)')
+    return parser.parse_args(argv)
+
+
+def iter_keys(obj: Any, key: str, path: str = '') -> Iterator[Tuple[str,
+                                                                      Any,
+                                                                      dict]]:
+    """Yield ``(dotted path, value, owner dict)`` of every ``key``."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            sub = f'{path}.{k}' if path else str(k)
+            if k == key:
+                yield sub, v, obj
+            yield from iter_keys(v, key, sub)
+    elif isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            yield from iter_keys(v, key, f'{path}.{i}')
+
+
+def split_of(path: str, used: Sequence[str]) -> str:
+    """The split a config entry belongs to, from its dotted path."""
+    head = path.split('.')[0]
+    for split in SPLITS:
+        if head in (f'{split}_dataloader', f'{split}_evaluator'):
+            return split
+    # Elsewhere (e.g. relation_label_cfg): the CAMs of the training images.
+    return 'train' if 'train' in used else used[0]
+
+
+def cam_inputs(cfg: Config, used: Sequence[str]) -> Dict[str, List[Tuple]]:
+    """CAM folders the config reads, per split: ``[(dir, where), ...]``.
+
+    A ``cam_dir`` counts when it belongs to a module config (a dict with a
+    ``type``: a transform, a metric) or lies under ``relation_label_cfg``;
+    bare top-level variables are only names.
+    """
+    found: Dict[str, List[Tuple]] = defaultdict(list)
+    for path, value, owner in iter_keys(cfg.to_dict(), 'cam_dir'):
+        if not value or not isinstance(value, str):
+            continue
+        if 'type' not in owner and 'relation_label_cfg' not in path:
+            continue
+        if str(owner.get('type', '')).endswith('Writer'):
+            continue
+        split = split_of(path, used)
+        if value not in [d for d, _ in found[split]]:
+            found[split].append((value, path))
+    return found
+
+
+def writer_outputs(cfg: Config) -> List[Tuple[str, str]]:
+    """``(output_dir, where)`` of the writers among the evaluators."""
+    out = []
+    for path, value, owner in iter_keys(cfg.to_dict(), 'output_dir'):
+        if str(owner.get('type', '')).endswith('Writer') and value:
+            out.append((value, path))
+    return out
+
+
+def leaf_datasets(ds_cfg: dict) -> List[dict]:
+    """The datasets inside wrappers (ConcatDataset, RepeatDataset ...)."""
+    for key in _WRAPPER_KEYS:
+        inner = ds_cfg.get(key)
+        if isinstance(inner, dict):
+            return leaf_datasets(inner)
+        if isinstance(inner, (list, tuple)):
+            return [d for sub in inner for d in leaf_datasets(sub)]
+    return [ds_cfg]
+
+
+def build_lazy(ds_cfg: dict) -> Any:
+    """Build a dataset without loading its annotations or its pipeline."""
+    ds_cfg = copy.deepcopy(dict(ds_cfg))
+    ds_cfg['lazy_init'] = True
+    ds_cfg['pipeline'] = []
+    return DATASETS.build(ds_cfg)
+
+
+def seg_source(dataset: Any) -> Tuple[Optional[str], bool]:
+    """``(folder of masks / pseudo-labels, whether each image needs one)``."""
+    if hasattr(dataset, 'seg_map_dir'):  # PseudoLabelSegDataset
+        required = not (getattr(dataset, 'skip_missing', False)
+                        or getattr(dataset, 'seg_map_optional', False))
+        return dataset.seg_map_dir, required
+    if hasattr(dataset, 'cls_label_file'):  # ImageLevelSegDataset
+        return dataset.data_prefix.get('seg_map_path'), False
+    return dataset.data_prefix.get('seg_map_path'), True
+
+
+def check_image(task: tuple) -> Tuple[str, List[Tuple[str, str]], Any]:
+    """Check one image, its mask and its CAM files (runs in a worker).
+
+    Args:
+        task (tuple): ``(name, img_path, seg_path, seg_required,
+            num_classes, cam_dirs, load_cams)``.
+
+    Returns:
+        tuple: ``(name, [(kind, message), ...], classes in the mask or
+        None)``.
+    """
+    (name, img_path, seg_path, seg_required, num_classes, cam_dirs,
+     load_cams) = task
+    problems, shape, classes = [], None, None
+    if not fileio.exists(img_path):
+        problems.append(('missing image', img_path))
+    else:
+        try:
+            with Image.open(io.BytesIO(fileio.get(img_path))) as img:
+                img.load()
+                shape = (img.height, img.width)
+        except Exception as e:
+            problems.append(('image does not decode', f'{img_path} ({e})'))
+    if seg_path is not None:
+        if not fileio.exists(seg_path):
+            if seg_required:
+                problems.append(('missing mask / pseudo-label', seg_path))
+        else:
+            try:
+                mask = read_mask(seg_path)
+                values = np.unique(mask)
+                bad = values[((values < 0) | (values >= num_classes))
+                             & (values != IGNORE_INDEX)]
+                if bad.size:
+                    problems.append(
+                        ('mask has unknown class ids',
+                         f'{seg_path}: values {bad.tolist()} (classes are '
+                         f'0..{num_classes - 1}, {IGNORE_INDEX} = ignore)'))
+                if shape is not None and mask.shape != shape:
+                    problems.append(
+                        ('mask size differs from image',
+                         f'{seg_path} is {mask.shape[1]}x{mask.shape[0]}, '
+                         f'{img_path} is {shape[1]}x{shape[0]}'))
+                classes = values[(values > 0) & (values < num_classes)]
+            except Exception as e:
+                problems.append(('mask does not decode', f'{seg_path} ({e})'))
+    for cam_dir in cam_dirs:
+        path = cam_path(cam_dir, name)
+        if not fileio.exists(path):
+            problems.append(('missing CAM file', path))
+        elif load_cams:
+            try:
+                load_cam(path, image_shape=shape)
+            except Exception as e:
+                problems.append(('bad CAM file', str(e)))
+    return name, problems, classes
+
+
+class SplitReport:
+    """What one split's check found."""
+
+    def __init__(self, split: str) -> None:
+        self.split = split
+        self.problems: Dict[str, List[str]] = OrderedDict()
+        self.lines: List[str] = []
+
+    def add(self, kind: str, message: str) -> None:
+        self.problems.setdefault(kind, []).append(message)
+
+    @property
+    def num_problems(self) -> int:
+        return sum(len(v) for v in self.problems.values())
+
+
+def check_dataset(ds_cfg: dict, split: str, cam_dirs: Sequence[str],
+                  nproc: int, load_cams: bool) -> SplitReport:
+    """Check one dataset config; see the module docstring."""
+    report = SplitReport(split)
+    try:
+        dataset = build_lazy(ds_cfg)
+    except Exception as e:
+        report.add('dataset cannot be built', f'{type(e).__name__}: {e}')
+        return report
+    classes = list(dataset.metainfo.get('classes') or ())
+    num_classes = len(classes)
+    # 1. The dataset's own loading, with its own checks.
+    try:
+        dataset.full_init()
+        loaded = len(dataset)
+    except Exception as e:
+        report.add('dataset refuses to load', f'{type(e).__name__}: {e}')
+        loaded = None
+    # 2. Every name of the split.
+    if hasattr(dataset, '_read_split'):
+        try:
+            names = dataset._read_split()
+        except Exception as e:
+            report.add('split file', str(e))
+            return report
+    elif loaded is not None:
+        names = [
+            dataset.get_data_info(i).get('img_id') or osp.splitext(
+                osp.basename(dataset.get_data_info(i)['img_path']))[0]
+            for i in range(loaded)
+        ]
+    else:
+        return report
+    labels = check_labels(dataset, names, report)
+    seg_dir, seg_required = seg_source(dataset)
+    if seg_dir and not fileio.isdir(seg_dir) and seg_required:
+        report.add('missing mask / pseudo-label folder', seg_dir)
+        seg_dir = None
+    for cam_dir in cam_dirs:
+        if not fileio.isdir(cam_dir):
+            report.add('missing CAM folder', cam_dir)
+    cam_dirs = [d for d in cam_dirs if fileio.isdir(d)]
+    img_dir = dataset.data_prefix.get('img_path') or ''
+    # Names the dataset skips (no positive class) need no CAM file.
+    tasks = [(name, osp.join(img_dir, name + dataset.img_suffix),
+              osp.join(seg_dir, name + dataset.seg_map_suffix)
+              if seg_dir else None, seg_required, num_classes,
+              cam_dirs if labels is None or labels.get(name) is None
+              or labels[name].any() else [], load_cams) for name in names]
+    if nproc > 1:
+        results = track_parallel_progress(check_image, tasks, nproc)
+    else:
+        results = track_progress(check_image, tasks)
+    mask_classes = {}
+    for name, problems, present in results:
+        for kind, message in problems:
+            report.add(kind, message)
+        if present is not None:
+            mask_classes[name] = present
+    summarize(report, dataset, names, loaded, labels, mask_classes, seg_dir,
+              cam_dirs, classes)
+    return report
+
+
+def check_labels(dataset: Any, names: Sequence[str],
+                 report: SplitReport) -> Optional[Dict[str, np.ndarray]]:
+    """Label vectors through the dataset's own parsing (image-level data)."""
+    if not hasattr(dataset, '_load_cls_labels'):
+        return None
+    try:
+        cls_labels = dataset._load_cls_labels()
+    except Exception as e:
+        report.add('label file', str(e))
+        return {}
+    labels = {}
+    for name in names:
+        try:
+            labels[name] = dataset._parse_label(name, cls_labels) > 0
+        except (KeyError, ValueError) as e:
+            report.add('label vector', e.args[0] if e.args else str(e))
+    return labels
+
+
+def summarize(report: SplitReport, dataset: Any, names: Sequence[str],
+              loaded: Optional[int], labels: Optional[Dict[str, np.ndarray]],
+              mask_classes: Dict[str, np.ndarray], seg_dir: Optional[str],
+              cam_dirs: Sequence[str], classes: Sequence[str]) -> None:
+    """Fill ``report.lines``: sizes, masks, per-class image counts."""
+    lines = report.lines
+    lines.append(f'{len(names)} images listed in {dataset.ann_file}; the '
+                 f'dataset loads {loaded if loaded is not None else "none"}'
+                 f' ({type(dataset).__name__}, {len(classes)} classes)')
+    if labels:
+        empty = [n for n, v in labels.items() if not v.any()]
+        if empty:
+            lines.append(f'{len(empty)} image(s) have no positive class and '
+                         f'are skipped by the dataset, e.g. {empty[:5]}')
+    if seg_dir:
+        lines.append(f'masks / label maps in {seg_dir}: {len(mask_classes)}'
+                     f' of {len(names)}')
+    for cam_dir in cam_dirs:
+        lines.append(f'CAM files read from {cam_dir}')
+    counts = np.zeros(max(len(classes) - 1, 0), dtype=np.int64)
+    if labels:
+        source = 'label vectors'
+        for vec in labels.values():
+            counts[:len(vec)] += vec[:len(counts)]
+    else:
+        source = 'masks'
+        for present in mask_classes.values():
+            counts[present - 1] += 1
+    if len(counts):
+        lines.append(f'images per class ({source}): ' + ', '.join(
+            f'{c} {int(n)}' for c, n in zip(classes[1:], counts)))
+
+
+def print_problems(reports: Sequence[SplitReport], max_list: int) -> int:
+    """Print every problem (``max_list`` per kind); return their number."""
+    total = sum(r.num_problems for r in reports)
+    if not total:
+        print('\nno problems found')
+        return 0
+    print(f'\n{total} problem(s):')
+    for report in reports:
+        for kind, messages in report.problems.items():
+            print(f'[{report.split}] {kind} ({len(messages)}):')
+            shown = messages if max_list <= 0 else messages[:max_list]
+            for message in shown:
+                print(f'    {message}')
+            if len(shown) < len(messages):
+                print(f'    ... and {len(messages) - len(shown)} more '
+                      '(--max-list 0 lists all)')
+    return total
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the checks; return the exit status."""
+    args = parse_args(argv)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if cfg.get('custom_imports'):
+        import_modules_from_strings(**cfg.custom_imports)
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    used = [
+        s for s in args.splits
+        if isinstance(cfg.get(f'{s}_dataloader'), (dict, ConfigDict))
+        and cfg.get(f'{s}_dataloader').get('dataset')
+    ]
+    if not used:
+        print(f'{args.config} has no dataloader for {args.splits}')
+        return 1
+    cams = cam_inputs(cfg, used)
+    reports = []
+    for split in used:
+        ds_cfgs = leaf_datasets(cfg.get(f'{split}_dataloader')['dataset'])
+        for i, ds_cfg in enumerate(ds_cfgs):
+            label = split if len(ds_cfgs) == 1 else f'{split}[{i}]'
+            print(f'== {label}')
+            report = check_dataset(ds_cfg, label,
+                                   [d for d, _ in cams.get(split, [])],
+                                   args.nproc, args.load_cams)
+            for line in report.lines:
+                print(f'   {line}')
+            reports.append(report)
+    for split, dirs in cams.items():
+        for cam_dir, where in dirs:
+            print(f'CAM folder {cam_dir} ({where}) checked against {split}')
+    for out_dir, where in writer_outputs(cfg):
+        done = len(list(fileio.list_dir_or_file(
+            out_dir, list_dir=False))) if fileio.isdir(out_dir) else 0
+        print(f'output of {where}: {out_dir} ({done} files so far; '
+              'written by the run, not checked)')
+    return 1 if print_problems(reports, args.max_list) else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
