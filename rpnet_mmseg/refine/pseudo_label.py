@@ -68,6 +68,33 @@ def walk_to_pseudo_label(cams_stride4: Tensor,
         beta=beta,
         exp_times=exp_times,
         method=method)
+    return walked_to_label(walked, keys, (height, width), bg_threshold,
+                           stride)
+
+
+def walked_to_label(walked: Tensor,
+                    keys: Tensor,
+                    img_shape: Sequence[int],
+                    bg_threshold: float = 0.25,
+                    stride: int = 4) -> Tensor:
+    """IRN's steps after the walk: upsample, normalise, background, argmax.
+
+    Args:
+        walked (Tensor): (K, h, w) walked CAMs on the stride-``stride`` grid.
+        keys (Tensor): (K, ) 0-based foreground class indices.
+        img_shape (Sequence[int]): (H, W) of the image.
+        bg_threshold (float): Background score after normalisation.
+            Defaults to 0.25.
+        stride (int): Grid stride. Defaults to 4.
+
+    Returns:
+        Tensor: (H, W) int64 class ids in ``{0} U (keys + 1)``.
+    """
+    height, width = int(img_shape[0]), int(img_shape[1])
+    keys = torch.as_tensor(keys, device=walked.device).long().view(-1)
+    if keys.numel() == 0:
+        return torch.zeros(
+            height, width, dtype=torch.long, device=walked.device)
     up = F.interpolate(
         walked[None],
         scale_factor=stride,
@@ -75,7 +102,8 @@ def walk_to_pseudo_label(cams_stride4: Tensor,
         align_corners=False)[0, :, :height, :width]
     peak = up.max()
     if not peak > 0:  # no activation anywhere: all background
-        return torch.zeros(height, width, dtype=torch.long, device=device)
+        return torch.zeros(
+            height, width, dtype=torch.long, device=walked.device)
     scores = torch.cat([up.new_full((1, height, width), bg_threshold),
                         up / peak])
     class_ids = torch.cat([keys.new_zeros(1), keys + 1])

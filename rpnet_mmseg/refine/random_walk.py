@@ -175,6 +175,27 @@ def chebyshev_degree(power: int, tail_tol: float) -> int:
     return 0
 
 
+def num_products(path_index: PathIndex,
+                 height: int,
+                 width: int,
+                 exp_times: int = 8,
+                 method: str = 'chebyshev',
+                 tol: float = 1e-6) -> int:
+    """Sparse products :func:`propagate` takes on an h x w grid.
+
+    ``2^exp_times`` for ``'power'``; for ``'chebyshev'`` the truncation
+    degree whose dropped coefficients sum to at most
+    ``tol / sqrt((2D + 1) h w)`` (never more than ``2^exp_times``).
+    """
+    steps = 2**exp_times
+    if method == 'power':
+        return steps
+    offsets = 2 * len(path_index) + 1
+    return min(steps,
+               chebyshev_degree(steps,
+                                tol / math.sqrt(offsets * height * width)))
+
+
 def propagate(cams: Tensor,
               boundary: Tensor,
               path_index: PathIndex,
@@ -227,10 +248,8 @@ def propagate(cams: Tensor,
         colsum = w_in.sum(0)
         offsets = _offsets(path_index)
         pad = path_index.pad
-        degree = steps
-        if method == 'chebyshev':
-            degree = chebyshev_degree(
-                steps, tol / math.sqrt(len(offsets) * height * width))
+        degree = num_products(path_index, height, width, exp_times, method,
+                              tol)
         if degree >= steps:
             # T = A^beta D^-1: T[j + o, j] = w_in[o, j] / colsum[j].
             stencil = _FlatStencil(w_in.div_(colsum), offsets, pad)
