@@ -12,8 +12,8 @@ from .label_format import (LABEL_SUFFIX, label_path, read_mask,
                            save_label_png, voc_colormap)
 from .provenance import (ON_STALE, STAGE_FILE, StaleOutputError,
                          check_or_record, config_sha1, describe_producer,
-                         file_sha1, make_producer, read_record, same_producer,
-                         unknown_producer, weights_sha1)
+                         file_sha1, folder_state, make_producer, read_record,
+                         same_producer, unknown_producer, weights_sha1)
 
 __all__ = [
     'atomic_write', 'save_npy_atomic', 'save_text_atomic',
@@ -21,6 +21,7 @@ __all__ = [
     'load_cam', 'validate_cam_dict', 'LABEL_SUFFIX', 'label_path',
     'read_mask', 'save_label_png', 'voc_colormap', 'STAGE_FILE', 'ON_STALE',
     'StaleOutputError', 'check_or_record', 'config_sha1',
-    'describe_producer', 'file_sha1', 'make_producer', 'read_record',
+    'describe_producer', 'file_sha1', 'folder_state', 'make_producer',
+    'read_record',
     'same_producer', 'unknown_producer', 'weights_sha1'
 ]

@@ -123,9 +123,18 @@ def _strip_run_keys(cfg_dict: Mapping[str, Any]) -> Dict[str, Any]:
     return out
 
 
+def _json_default(obj: Any) -> str:
+    """A stable text for what JSON cannot hold: classes and functions (in
+    pure-Python configs) by their import path, not their address."""
+    if isinstance(obj, type) or (callable(obj)
+                                 and hasattr(obj, '__qualname__')):
+        return f'{getattr(obj, "__module__", "")}.{obj.__qualname__}'
+    return repr(obj)
+
+
 def _sha1_json(obj: Any) -> str:
-    """sha1 of the canonical JSON of ``obj`` (repr for other objects)."""
-    text = json.dumps(obj, sort_keys=True, default=repr)
+    """sha1 of the canonical JSON of ``obj``."""
+    text = json.dumps(obj, sort_keys=True, default=_json_default)
     return hashlib.sha1(text.encode('utf-8')).hexdigest()
 
 
@@ -246,7 +255,8 @@ def make_producer(stage: str,
     if model is not None:
         record['weights_sha1'] = weights_sha1(model)
     if extra:
-        record['extra'] = json.loads(json.dumps(dict(extra), default=repr))
+        record['extra'] = json.loads(
+            json.dumps(dict(extra), default=_json_default))
     record['created'] = time.strftime('%Y-%m-%dT%H:%M:%S')
     record['rpnet_mmseg_version'] = _version()
     return record
