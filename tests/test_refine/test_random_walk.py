@@ -129,10 +129,10 @@ def test_chebyshev_coefficients():
 
 
 def test_memory_is_linear():
-    # 40,000 pixels: a dense transition matrix would need 6.4 GB.
-    cams, boundary = _inputs(0, 1, 200, 200, dtype=torch.float32)
-    out = propagate(cams, boundary, PathIndex(5), exp_times=2)
-    assert out.shape == (1, 200, 200) and torch.isfinite(out).all()
+    # 30,000 pixels: a dense transition matrix would need 3.6 GB.
+    cams, boundary = _inputs(0, 1, 150, 200, dtype=torch.float32)
+    out = propagate(cams, boundary, PathIndex(5), exp_times=1)
+    assert out.shape == (1, 150, 200) and torch.isfinite(out).all()
 
 
 def test_edge_cases_and_errors():
