@@ -198,8 +198,8 @@ def weights_sha1(model: Union[torch.nn.Module, Mapping[str, Any]]) -> str:
         if isinstance(value, torch.Tensor):
             value = value.detach().cpu().contiguous()
             digest.update(f'{value.dtype}{tuple(value.shape)}'.encode())
-            digest.update(value.view(torch.uint8).numpy().tobytes()
-                          if value.numel() else b'')
+            # Raw bytes (any dtype, bfloat16 included; 0-d made 1-d).
+            digest.update(value.reshape(-1).view(torch.uint8).numpy())
         else:
             digest.update(repr(value).encode('utf-8'))
     return digest.hexdigest()

@@ -85,6 +85,7 @@ def make_cfg(root, work_dir, cam_dir, on_stale):
                 sampler=dict(type='DefaultSampler', shuffle=True),
                 dataset=dict(
                     dataset,
+                    indices=4,  # one iteration per epoch: weights change
                     pipeline=[
                         dict(type='LoadImageFromFile'),
                         dict(type='RandomFlip', prob=0.5),
@@ -148,9 +149,9 @@ def data_root(tmp_path_factory):
     return root
 
 
-def train(cfg):
+def train(cfg, recorder=None):
     runner = Runner.from_cfg(cfg)
-    recorder = MetricRecorder()
+    recorder = recorder or MetricRecorder()
     runner.register_hook(recorder)
     runner.train()
     return runner, recorder.epochs
@@ -197,8 +198,12 @@ def test_val_loop_error_names_the_folder(data_root, tmp_path):
     cam_dir = str(tmp_path / 'cams')
     cfg = make_cfg(data_root, str(tmp_path / 'work'), cam_dir, 'error')
     add_stage_provenance_hook(cfg)
+    recorder = MetricRecorder()
     with pytest.raises(StaleOutputError) as info:
-        train(copy.deepcopy(cfg))
+        train(copy.deepcopy(cfg), recorder)
+    # Epoch 1 wrote its maps; epoch 2, with new weights, stopped.
+    assert len(recorder.epochs) == 1
+    assert recorder.epochs[0]['num_written'] == NUM_IMAGES
     msg = str(info.value)
     assert cam_dir in msg and 'weights_sha1' in msg
     assert "on_stale='overwrite'" in msg
@@ -207,5 +212,9 @@ def test_val_loop_error_names_the_folder(data_root, tmp_path):
 def test_val_loop_without_hook_refuses_to_resume(data_root, tmp_path):
     cam_dir = str(tmp_path / 'cams')
     cfg = make_cfg(data_root, str(tmp_path / 'work'), cam_dir, 'error')
+    recorder = MetricRecorder()
     with pytest.raises(StaleOutputError, match='StageProvenanceHook'):
-        train(cfg)
+        train(cfg, recorder)
+    assert len(recorder.epochs) == 1
+    assert read_record(cam_dir)['producer'] == 'unknown'
+

@@ -47,7 +47,8 @@ def test_round_trip_with_dataset_palette(tmp_path):
         np.testing.assert_array_equal(read_mask(str(path)), label)
         with Image.open(path) as img:
             assert img.mode == 'P'
-            assert img.convert('RGB').getpixel((1, 0)) == (10, 20, 30)
+            colour = META['palette'][label[0, 1]]  # the dataset's palette
+            assert img.convert('RGB').getpixel((1, 0)) == tuple(colour)
 
 
 def test_other_field_and_default_voc_palette(tmp_path):

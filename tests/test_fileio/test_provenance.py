@@ -195,3 +195,13 @@ def test_config_sha1_of_a_file(tmp_path):
     assert record['config_file'] == str(path)
     assert record['config_sha1'] == config_sha1(Config(dict(model=dict(
         type='M'))))
+
+
+def test_weights_sha1_of_odd_tensors():
+    state = {'empty': torch.zeros(0), 'scalar': torch.tensor(3),
+             'half': torch.ones(2, dtype=torch.bfloat16), 'step': 5}
+    first = weights_sha1(state)
+    assert weights_sha1(dict(state, scalar=torch.tensor(4))) != first
+    assert weights_sha1(dict(state, step=6)) != first
+    # Same values, other dtype: another model.
+    assert weights_sha1(dict(state, scalar=torch.tensor(3.))) != first
