@@ -62,6 +62,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--method', default='chebyshev', choices=['chebyshev', 'power'])
     parser.add_argument(
+        '--chunk-size',
+        type=int,
+        default=8,
+        help='CAM channels the sparse walk takes at a time')
+    parser.add_argument(
         '--threads',
         type=int,
         default=1,
@@ -144,7 +149,8 @@ def _measure(which: str, args: argparse.Namespace, conn) -> None:
             path_index,
             beta=args.beta,
             exp_times=args.exp_times,
-            method=args.method)
+            method=args.method,
+            chunk_size=args.chunk_size)
     else:
         walked = dense_propagate_reference(
             cams,
@@ -188,7 +194,8 @@ def main(argv=None) -> None:
           f'{args.beta:g}, {steps} steps, {args.threads} torch thread(s)')
     s_time, s_peak, exact, s_walk = run_in_child('sparse', args)
     mib = 2**20
-    print(f'sparse ({args.method}, {products} sparse products): '
+    print(f'sparse ({args.method}, {products} sparse products, '
+          f'{args.chunk_size} CAMs at a time): '
           f'{s_time:.3f} s, peak memory +{s_peak / mib:.1f} MiB')
     if args.sparse_only:
         return

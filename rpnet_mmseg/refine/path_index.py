@@ -156,10 +156,13 @@ class PathIndex:
                   padded: Tensor,
                   height: int,
                   width: int,
-                  with_arg: bool = False):
+                  with_arg: bool = False,
+                  out: Optional[Tensor] = None):
         """(B, D, H, W) of ``1 - max`` over each path (and argmax)."""
         batch = padded.shape[0]
-        out = padded.new_empty(batch, self.num_directions, height, width)
+        if out is None:
+            out = padded.new_empty(batch, self.num_directions, height,
+                                   width)
         arg = torch.zeros(
             batch,
             self.num_directions,
@@ -200,7 +203,9 @@ class PathIndex:
         dy, dx = dirs[:, 0].view(-1, 1, 1), dirs[:, 1].view(-1, 1, 1)
         return (ys + dy < height) & (xs + dx >= 0) & (xs + dx < width)
 
-    def affinity(self, boundary: Tensor) -> Tensor:
+    def affinity(self,
+                 boundary: Tensor,
+                 out: Optional[Tensor] = None) -> Tensor:
         """Pair affinities from a boundary map (IRN eq. 2).
 
         ``aff[b, d, y, x] = 1 - max B[b, k]`` over the pixels ``k`` on the
@@ -211,16 +216,25 @@ class PathIndex:
 
         Args:
             boundary (Tensor): (B, H, W) boundary probabilities in [0, 1].
+            out (Tensor, optional): (B, D, H, W) tensor (any strides) to
+                write the affinities into, without autograd. Defaults to
+                None (a new tensor).
 
         Returns:
             Tensor: (B, D, H, W) affinities in [0, 1], same dtype and device.
         """
         self._check_map(boundary, 'boundary')
-        height, width = boundary.shape[-2:]
+        batch, height, width = boundary.shape
         padded = self._pad_map(boundary, 1.0)
         if torch.is_grad_enabled() and boundary.requires_grad:
+            if out is not None:
+                raise ValueError('affinity(out=...) does not support '
+                                 'autograd')
             return _PathMax.apply(padded, self, height, width)
-        return self._path_max(padded, height, width)
+        shape = (batch, self.num_directions, height, width)
+        if out is not None and tuple(out.shape) != shape:
+            raise ValueError(f'out must be {shape}, got {tuple(out.shape)}')
+        return self._path_max(padded, height, width, out=out)
 
     def pair_targets(self,
                      label: Tensor,

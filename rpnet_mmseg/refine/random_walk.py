@@ -5,41 +5,46 @@ the CAMs over the stride-4 grid along the affinities of its path index at
 radius 5:
 
     A = [a_ij] with a_ii = 1 and a_ij = a_ji,       (IRN eq. 2, symmetric)
-    T = A^beta D^-1,  D = diag(column sums of A^beta),    (IRN eq. 11)
+    T = A^beta S^-1,  S = diag(column sums of A^beta),    (IRN eq. 11)
     vec(rw_c) = vec(cam_c * (1 - B)) T^t,  t = 2^exp_times.  (IRN eq. 12)
 
 IRN's release builds ``T`` as a dense N x N matrix and squares it
 ``exp_times`` times: N^2 memory (0.55 GB for one 500 x 375 image) and
 N^3 time per squaring. ``A`` has at most ``2 D + 1`` non-zeros per column
-(D = 34 directions at radius 5), so here ``T`` is never formed: it is
-applied as a stencil of ``2 D + 1`` neighbour offsets on the grid (one
-multiply-add per offset on a flat, zero-padded copy of the K maps), which
-costs O(D N) memory and O(D N K) time per product.
+(D = 34 directions at radius 5), so here ``T`` is never formed. The maps
+live in a flat layout with zero margins (:class:`_FlatGrid`) in which every
+grid offset is a constant shift of contiguous memory, and a product
+``W q`` with ``W = A^beta`` takes one multiply-add per offset: the pair
+``(j, j + d)`` reads its weight ``w_d[j]`` (stored once, at the pair's
+source) for ``+d`` and the same plane shifted by ``-d`` for ``-d``. Memory
+is ``D + 2`` weight planes plus a few buffers of a chunk of CAM channels:
+O(D N), about 3 MB at VOC size.
 
-Two ways to evaluate ``x T^t``, both with those sparse products only:
+In column form one step is ``q <- S^-1 W q``. Two ways to take ``t`` of
+them, both with those sparse products only:
 
 - ``'power'``: ``t`` products, literally IRN's ``T^t``.
-- ``'chebyshev'`` (default): ``T = D^1/2 M D^-1/2`` with the symmetric
-  ``M = D^-1/2 A^beta D^-1/2`` whose eigenvalues lie in [-1, 1] (it is
-  similar to the stochastic ``T``), and ``lambda^t`` is expanded in
-  Chebyshev polynomials, ``lambda^t = sum_k c_k T_k(lambda)`` with
-  ``c_k = 2^(1-t) C(t, (t-k)/2)`` (half of that for k = 0). The
-  coefficients are the distribution of a simple random walk, so they are
-  negligible beyond ``k ~ 6 sqrt(t)``: truncating where their tail is below
-  ``tol / sqrt((2D + 1) N)`` changes no value by more than ``tol`` times the
-  largest CAM value (``|T_k| <= 1`` on [-1, 1], and the similarity costs at
-  most ``sqrt(max column sum) * ||x||_2``). For ``t = 256`` at VOC size that
-  is about 96 products instead of 256, by the three-term recurrence
-  ``T_{k+1}(M) u = 2 M T_k(M) u - T_{k-1}(M) u``.
+- ``'chebyshev'`` (default): ``T`` is similar to the symmetric
+  ``M = S^-1/2 W S^-1/2`` whose eigenvalues lie in [-1, 1] (``T`` is
+  stochastic), and ``lambda^t = sum_k c_k T_k(lambda)`` in Chebyshev
+  polynomials with ``c_k = 2^(1-t) C(t, (t-k)/2)`` (half of that for
+  k = 0): the distribution of a simple random walk, negligible beyond
+  ``k ~ 6 sqrt(t)``. The series is cut where the dropped coefficients sum
+  to ``tol / sqrt((2D + 1) N)``, which changes no walked value by more than
+  ``tol`` times the largest CAM value (``|T_k| <= 1`` on [-1, 1]; the
+  similarity costs at most ``sqrt(max column sum) ||x||_2``). With
+  ``q_k = S^-1/2 T_k(M) S^1/2 x`` the three-term recurrence reads
+  ``q_0 = x``, ``q_1 = S^-1 W x``, ``q_{k+1} = 2 S^-1 W q_k - q_{k-1}`` and
+  the walk is ``sum_k c_k q_k``: for ``t = 256`` at VOC size 96 products
+  instead of 256.
 
 :func:`dense_propagate_reference` is IRN's dense walk, kept for tests and
 ``benchmarks/random_walk.py`` only.
 """
 import math
-from typing import List, Sequence, Tuple
+from typing import List
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from .path_index import PathIndex
@@ -47,92 +52,86 @@ from .path_index import PathIndex
 WALK_METHODS = ('chebyshev', 'power')
 
 
-def _shift(x: Tensor, dy: int, dx: int) -> Tensor:
-    """``out[..., y, x] = x[..., y + dy, x + dx]``, 0 outside the map."""
-    height, width = x.shape[-2:]
-    p = max(abs(dy), abs(dx))
-    if p == 0:
-        return x
-    padded = F.pad(x, (p, p, p, p))
-    return padded[..., p + dy:p + dy + height, p + dx:p + dx + width]
+class _FlatGrid:
+    """Flat layout of maps on an h x w grid for offsets up to ``pad``.
 
-
-class _FlatStencil:
-    """``y_j = sum_o w_o[j] x_{j + o}`` on an h x w grid, K maps at once.
-
-    The maps live in flat buffers ``(K, size)``: rows of ``w + pad`` values
-    (the image row, then ``pad`` zeros that also serve as the left margin
-    of the next row), with ``pad`` zero rows above and below. An offset
-    ``(dy, dx)`` with ``|dy|, |dx| <= pad`` is then a constant shift
-    ``dy * (w + pad) + dx`` of the flat index, and each term of the stencil
-    is one multiply-add on contiguous slices.
-
-    Args:
-        weights (Tensor): (O, h, w) weight of each offset at each pixel.
-        offsets (Sequence[tuple]): The O offsets ``(dy, dx)``.
-        pad (int): Largest ``|dy|`` and ``|dx|``.
+    A buffer is ``(n, size)``: ``pad`` zero rows, the h image rows each
+    followed by ``pad`` zeros (which also serve as the left margin of the
+    next row), ``pad`` zero rows, and ``pad`` zeros at both ends. Offset
+    ``(dy, dx)`` with ``|dy|, |dx| <= pad`` is then the flat shift
+    ``dy * (w + pad) + dx``, and ``interior(buf, shift)`` is the contiguous
+    (n, h * (w + pad)) slice seen from there; everything outside the image
+    reads as 0.
     """
 
-    def __init__(self, weights: Tensor, offsets: Sequence[Tuple[int, int]],
-                 pad: int) -> None:
-        num_offsets, height, width = weights.shape
-        self.height, self.width, self.pad = height, width, pad
+    def __init__(self, height: int, width: int, pad: int,
+                 like: Tensor) -> None:
+        self.height, self.width = height, width
         self.row = width + pad
         self.length = height * self.row
         self.base = pad * self.row + pad
         self.size = (height + 2 * pad) * self.row + 2 * pad
-        self.shifts = [dy * self.row + dx for dy, dx in offsets]
-        flat = weights.new_zeros(num_offsets, height, self.row)
-        flat[:, :, :width] = weights
-        self.weights = flat.view(num_offsets, self.length)
+        self.like = like
 
-    def new_buffer(self, channels: int) -> Tensor:
-        return self.weights.new_zeros(channels, self.size)
+    def shift(self, dy: int, dx: int) -> int:
+        return dy * self.row + dx
+
+    def zeros(self, n: int) -> Tensor:
+        return self.like.new_zeros(n, self.size)
 
     def interior(self, buf: Tensor, shift: int = 0) -> Tensor:
         start = self.base + shift
         return buf[:, start:start + self.length]
 
-    def load(self, buf: Tensor, x: Tensor) -> None:
-        view = self.interior(buf).view(-1, self.height, self.row)
-        view[:, :, :self.width] = x
-
-    def unload(self, buf: Tensor) -> Tensor:
-        view = self.interior(buf).view(-1, self.height, self.row)
-        return view[:, :, :self.width].contiguous()
-
-    def apply(self, src: Tensor, dst: Tensor) -> None:
-        """``dst <- stencil(src)`` on the interiors (margins stay zero)."""
-        out = self.interior(dst)
-        torch.mul(self.interior(src, self.shifts[0]), self.weights[0], out=out)
-        for shift, weight in zip(self.shifts[1:], self.weights[1:]):
-            out.addcmul_(self.interior(src, shift), weight)
+    def image(self, buf: Tensor) -> Tensor:
+        """(n, h, w) view of the image pixels of a buffer."""
+        rows = self.interior(buf).view(-1, self.height, self.row)
+        return rows[:, :, :self.width]
 
 
-def _pair_weights(boundary: Tensor, path_index: PathIndex,
-                  beta: float) -> Tensor:
-    """(D, h, w) ``a_ij^beta`` of each pair, 0 where ``j`` is outside."""
-    aff = path_index.affinity(boundary.clamp(0, 1)[None])[0]
-    return aff.clamp_(0, 1).pow_(beta)
+class _Operator:
+    """``W = A^beta`` (self-loops 1) and ``S^-1`` of a path index's pairs.
 
-
-def _offsets(path_index: PathIndex) -> List[Tuple[int, int]]:
-    """Self, the half-disk directions, then their opposites."""
-    dirs = [tuple(d) for d in path_index.directions.tolist()]
-    return [(0, 0)] + dirs + [(-dy, -dx) for dy, dx in dirs]
-
-
-def _in_weights(pair_w: Tensor, path_index: PathIndex) -> Tensor:
-    """(2D + 1, h, w): ``A^beta[j + o, j]`` for each offset ``o`` at ``j``.
-
-    A pair ``(i, i + d)`` stores its weight at its source ``i``; seen from
-    ``j``, offset ``+d`` is the pair with source ``j`` and offset ``-d`` the
-    pair with source ``j - d``.
+    Args:
+        boundary (Tensor): (h, w) boundary map.
+        path_index (PathIndex): The pairs.
+        beta (float): Affinity exponent (> 0).
     """
-    dirs = path_index.directions.tolist()
-    back = [_shift(pair_w[k], -dy, -dx) for k, (dy, dx) in enumerate(dirs)]
-    ones = torch.ones_like(pair_w[:1])
-    return torch.cat([ones, pair_w, torch.stack(back)], dim=0)
+
+    def __init__(self, boundary: Tensor, path_index: PathIndex,
+                 beta: float) -> None:
+        height, width = boundary.shape
+        self.grid = grid = _FlatGrid(height, width, path_index.pad, boundary)
+        self.shifts = [
+            grid.shift(dy, dx) for dy, dx in path_index.directions.tolist()
+        ]
+        # Plane d holds a_ij^beta of the pair (j, j + d) at its source j;
+        # pairs leaving the grid have affinity 0, pad columns stay 0.
+        self.planes = grid.zeros(len(self.shifts))
+        pairs = grid.image(self.planes)
+        path_index.affinity(boundary.clamp(0, 1)[None], out=pairs[None])
+        pairs.clamp_(0, 1).pow_(beta)
+        # Column sums 1 + sum_d (w_d[j] + w_d[j - d]), inverted.
+        self.inv_colsum = grid.zeros(1)
+        colsum = grid.interior(self.inv_colsum)
+        colsum.fill_(1.0)
+        for d, shift in enumerate(self.shifts):
+            colsum.add_(self.plane(d))
+            colsum.add_(self.plane(d, -shift))
+        colsum.reciprocal_()
+
+    def plane(self, d: int, shift: int = 0) -> Tensor:
+        return self.grid.interior(self.planes[d:d + 1], shift)
+
+    def apply(self, src: Tensor, dst: Tensor) -> Tensor:
+        """``dst <- S^-1 W src`` on the interiors; returns dst's."""
+        grid = self.grid
+        out = grid.interior(dst)
+        out.copy_(grid.interior(src))
+        for d, shift in enumerate(self.shifts):
+            out.addcmul_(grid.interior(src, shift), self.plane(d))
+            out.addcmul_(grid.interior(src, -shift), self.plane(d, -shift))
+        return out.mul_(grid.interior(self.inv_colsum))
 
 
 def chebyshev_power_coefficients(power: int) -> List[float]:
@@ -202,19 +201,20 @@ def propagate(cams: Tensor,
               beta: float = 10.0,
               exp_times: int = 8,
               method: str = 'chebyshev',
-              tol: float = 1e-6) -> Tensor:
+              tol: float = 1e-6,
+              chunk_size: int = 8) -> Tensor:
     """IRN's random walk of CAMs on boundary affinities, sparse.
 
     ``rw_c = vec(cam_c * (1 - B)) T^(2^exp_times)`` with ``T`` the
     column-normalised ``A^beta`` of the path index's pairs (self-loops
-    ``a_ii = 1``), IRN eq. 11-12. Memory is O(D N + K N) for N grid pixels
-    and D directions; runs on the device of ``cams``.
+    ``a_ii = 1``), IRN eq. 11-12. Memory is O(D N) for N grid pixels and D
+    directions, plus the (K, h, w) result; runs on the device of ``cams``.
 
     Args:
         cams (Tensor): (K, h, w) CAMs on the stride-4 grid.
         boundary (Tensor): (h, w) class boundary probabilities in [0, 1].
         path_index (PathIndex): The pairs (IRN: radius 5).
-        beta (float): Exponent of the affinities. Defaults to 10.
+        beta (float): Exponent of the affinities, > 0. Defaults to 10.
         exp_times (int): The walk takes ``2^exp_times`` steps. Defaults
             to 8.
         method (str): ``'chebyshev'`` (default; the same ``T^t`` to within
@@ -222,6 +222,8 @@ def propagate(cams: Tensor,
         tol (float): Largest change of any walked value caused by
             truncating the Chebyshev series, relative to the largest CAM
             value (``'chebyshev'`` only). Defaults to 1e-6.
+        chunk_size (int): CAM channels walked at a time (bounds the
+            buffers. memory). Defaults to 8.
 
     Returns:
         Tensor: (K, h, w) walked CAMs, dtype and device of ``cams``.
@@ -236,62 +238,63 @@ def propagate(cams: Tensor,
                          f'{method!r}')
     if exp_times < 0:
         raise ValueError(f'exp_times must be >= 0, got {exp_times}')
-    steps = 2**exp_times
+    if not beta > 0:
+        raise ValueError(f'beta must be > 0, got {beta}')
+    if chunk_size < 1:
+        raise ValueError(f'chunk_size must be >= 1, got {chunk_size}')
     num_maps, height, width = cams.shape
     with torch.no_grad():
         boundary = boundary.to(cams)
-        x = cams * (1.0 - boundary)
-        if num_maps == 0 or steps == 0:
-            return x
-        w_in = _in_weights(_pair_weights(boundary, path_index, beta),
-                           path_index)
-        colsum = w_in.sum(0)
-        offsets = _offsets(path_index)
-        pad = path_index.pad
+        if num_maps == 0:
+            return cams.clone()
+        steps = 2**exp_times
         degree = num_products(path_index, height, width, exp_times, method,
                               tol)
-        if degree >= steps:
-            # T = A^beta D^-1: T[j + o, j] = w_in[o, j] / colsum[j].
-            stencil = _FlatStencil(w_in.div_(colsum), offsets, pad)
-            del w_in
-            src, dst = stencil.new_buffer(num_maps), \
-                stencil.new_buffer(num_maps)
-            stencil.load(src, x)
-            for _ in range(steps):
-                stencil.apply(src, dst)
-                src, dst = dst, src
-            return stencil.unload(src)
-        return _chebyshev_walk(x, w_in, colsum, offsets, pad, steps, degree)
+        op = _Operator(boundary, path_index, beta)
+        grid = op.grid
+        out = cams.new_empty(num_maps, height, width)
+        n = min(chunk_size, num_maps)
+        bufs = [grid.zeros(n) for _ in range(3 if degree < steps else 2)]
+        mask = 1.0 - boundary
+        for start in range(0, num_maps, n):
+            stop = min(start + n, num_maps)
+            views = [b[:stop - start] for b in bufs]
+            grid.image(views[0]).copy_(cams[start:stop] * mask)
+            if degree >= steps:
+                result = _power_walk(op, views, steps)
+            else:
+                result = _chebyshev_walk(op, views, steps, degree)
+            out[start:stop] = result.view(-1, height,
+                                          grid.row)[:, :, :width]
+        return out
 
 
-def _chebyshev_walk(x: Tensor, w_in: Tensor, colsum: Tensor,
-                    offsets: Sequence[Tuple[int, int]], pad: int,
-                    steps: int, degree: int) -> Tensor:
-    """``x T^steps`` by a degree-``degree`` Chebyshev series in ``M``."""
-    rsqrt = colsum.rsqrt()
-    # 2 M[j + o, j] = 2 w_in[o, j] / sqrt(colsum[j] colsum[j + o]); the
-    # factor 2 of the recurrence is folded into the stencil.
-    for k, (dy, dx) in enumerate(offsets):
-        w_in[k].mul_(rsqrt).mul_(_shift(rsqrt, dy, dx)).mul_(2.0)
-    stencil = _FlatStencil(w_in, offsets, pad)
-    del w_in
+def _power_walk(op: _Operator, bufs: List[Tensor], steps: int) -> Tensor:
+    """``steps`` products ``q <- S^-1 W q`` from ``bufs[0]``."""
+    src, dst = bufs[0], bufs[1]
+    result = op.grid.interior(src)
+    for _ in range(steps):
+        result = op.apply(src, dst)
+        src, dst = dst, src
+    return result
+
+
+def _chebyshev_walk(op: _Operator, bufs: List[Tensor], steps: int,
+                    degree: int) -> Tensor:
+    """``sum_k c_k q_k`` up to ``degree`` from ``q_0`` in ``bufs[0]``."""
+    grid = op.grid
     coeffs = chebyshev_power_coefficients(steps)
-    num_maps = x.shape[0]
-    prev, cur, nxt = (stencil.new_buffer(num_maps) for _ in range(3))
-    stencil.load(prev, x * colsum.sqrt())  # u = D^1/2 x, T_0(M) u
-    acc = stencil.interior(prev) * coeffs[0]
-    stencil.apply(prev, cur)  # 2 M u
-    stencil.interior(cur).mul_(0.5)  # T_1(M) u = M u
+    prev, cur, nxt = bufs
+    acc = grid.interior(prev) * coeffs[0]
+    op.apply(prev, cur)  # q_1 = S^-1 W q_0
     if coeffs[1]:
-        acc.add_(stencil.interior(cur), alpha=coeffs[1])
+        acc.add_(grid.interior(cur), alpha=coeffs[1])
     for k in range(2, degree + 1):
-        stencil.apply(cur, nxt)
-        stencil.interior(nxt).sub_(stencil.interior(prev))
+        q = op.apply(cur, nxt).mul_(2.0).sub_(grid.interior(prev))
         if coeffs[k]:
-            acc.add_(stencil.interior(nxt), alpha=coeffs[k])
+            acc.add_(q, alpha=coeffs[k])
         prev, cur, nxt = cur, nxt, prev
-    out = acc.view(num_maps, stencil.height, stencil.row)
-    return out[:, :, :stencil.width] * rsqrt
+    return acc
 
 
 def dense_propagate_reference(cams: Tensor,

@@ -143,6 +143,18 @@ def test_affinity_matches_brute_force():
     assert np.all(aff[~valid] == 0)
 
 
+def test_affinity_into_a_strided_tensor():
+    pi = PathIndex(3)
+    b = torch.rand(2, 5, 6)
+    buf = torch.zeros(2, 12, 5, 9)
+    out = pi.affinity(b, out=buf[..., 1:7])
+    assert out.data_ptr() == buf[..., 1:7].data_ptr()
+    assert torch.equal(buf[..., 1:7], pi.affinity(b))
+    assert (buf[..., :1] == 0).all() and (buf[..., 7:] == 0).all()
+    with pytest.raises(ValueError, match='out must be'):
+        pi.affinity(b, out=torch.zeros(2, 12, 5, 5))
+
+
 def test_affinity_gradient():
     pi = PathIndex(3)
     b = torch.rand(2, 4, 5, dtype=torch.float64, requires_grad=True)

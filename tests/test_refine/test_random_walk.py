@@ -150,6 +150,19 @@ def test_edge_cases_and_errors():
         propagate(cams[0], boundary, pi)
     with pytest.raises(ValueError, match='method'):
         propagate(cams, boundary, pi, method='dense')
+    with pytest.raises(ValueError, match='beta'):
+        propagate(cams, boundary, pi, beta=0)
+
+
+def test_channel_chunks_do_not_change_the_result():
+    cams, boundary = _inputs(2, 5, 11, 13, dtype=torch.float32)
+    pi = PathIndex(5)
+    whole = propagate(cams, boundary, pi, chunk_size=5)
+    for chunk in (1, 2, 3):
+        assert torch.equal(propagate(cams, boundary, pi, chunk_size=chunk),
+                           whole)
+    # Each channel walks alone: the channels do not mix.
+    assert torch.equal(propagate(cams[3:4], boundary, pi), whole[3:4])
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
