@@ -106,14 +106,18 @@ def cam_inputs(cfg: Config, used: Sequence[str]) -> Dict[str, List[Tuple]]:
     """CAM folders the config reads, per split: ``[(dir, where), ...]``.
 
     A ``cam_dir`` counts when it belongs to a module config (a dict with a
-    ``type``: a transform, a metric) or lies under ``relation_label_cfg``;
-    bare top-level variables are only names.
+    ``type``: a transform, a metric) of a dataloader or an evaluator, or
+    lies under ``relation_label_cfg``; top-level variables (``cam_dir``,
+    ``test_pipeline`` ...) are only names that those entries copy.
     """
     found: Dict[str, List[Tuple]] = defaultdict(list)
+    entries = tuple(f'{s}_{k}' for s in SPLITS
+                    for k in ('dataloader', 'evaluator'))
     for path, value, owner in iter_keys(cfg.to_dict(), 'cam_dir'):
         if not value or not isinstance(value, str):
             continue
-        if 'type' not in owner and 'relation_label_cfg' not in path:
+        if 'relation_label_cfg' not in path and not (
+                'type' in owner and path.split('.')[0] in entries):
             continue
         if str(owner.get('type', '')).endswith('Writer'):
             continue
@@ -347,7 +351,10 @@ def summarize(report: SplitReport, dataset: Any, names: Sequence[str],
         source = 'masks'
         for present in mask_classes.values():
             counts[present - 1] += 1
-    if len(counts):
+    if not labels and not mask_classes:
+        lines.append('images per class: unknown (no label vector or label '
+                     'map could be read)')
+    elif len(counts):
         lines.append(f'images per class ({source}): ' + ', '.join(
             f'{c} {int(n)}' for c, n in zip(classes[1:], counts)))
 

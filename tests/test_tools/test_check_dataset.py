@@ -2,6 +2,7 @@
 import importlib.util
 import os
 import os.path as osp
+import sys
 
 import numpy as np
 import pytest
@@ -45,6 +46,7 @@ test_evaluator = dict(type='CAMIoUMetric', cam_dir={cams!r})
 def tool():
     spec = importlib.util.spec_from_file_location('check_dataset', TOOL)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # workers unpickle its functions
     spec.loader.exec_module(module)
     return module
 

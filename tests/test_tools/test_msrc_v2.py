@@ -3,6 +3,7 @@ import importlib.util
 import json
 import os
 import os.path as osp
+import sys
 
 import numpy as np
 import pytest
@@ -33,6 +34,7 @@ H, W = 12, 16
 def _load_tool():
     spec = importlib.util.spec_from_file_location('msrc_v2_tool', TOOL)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # workers unpickle its functions
     spec.loader.exec_module(module)
     return module
 
