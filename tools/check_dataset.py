@@ -23,7 +23,7 @@ checked: they are what the run produces.
 
 Usage:
     python tools/check_dataset.py CONFIG [--cfg-options k=v ...]
-        [--splits train test] [--nproc 4] [--load-cams] [--max-list 20]
+        [--data-root DIR] [--splits train test] [--nproc 4] [--load-cams] [--max-list 20]
 """
 import argparse
 import copy
@@ -63,6 +63,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         nargs='+',
         action=DictAction,
         help='override config entries, e.g. data_root=data/msrc_voc')
+    parser.add_argument(
+        '--data-root',
+        help="set every checked dataset's data_root (a top-level "
+        '`data_root=` in --cfg-options does not reach the datasets, whose '
+        'configs copied the value when the file was parsed)')
     parser.add_argument(
         '--splits', nargs='+', choices=SPLITS, default=list(SPLITS),
         help='splits to check (those the config uses)')
@@ -400,6 +405,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for split in used:
         ds_cfgs = leaf_datasets(cfg.get(f'{split}_dataloader')['dataset'])
         for i, ds_cfg in enumerate(ds_cfgs):
+            if args.data_root is not None:
+                ds_cfg['data_root'] = args.data_root
             label = split if len(ds_cfgs) == 1 else f'{split}[{i}]'
             print(f'== {label}')
             report = check_dataset(ds_cfg, label,

@@ -212,3 +212,17 @@ def test_demo_config_parses(tool):
     assert set(tool.cam_inputs(cfg, ['train', 'test'])) <= {'test'}
     assert 'test_evaluator.output_dir' in [
         where for _, where in tool.writer_outputs(cfg)]
+
+
+def test_data_root_option(tool, data, tmp_path, capsys):
+    """--data-root points every dataset at another copy of the data."""
+    import shutil
+    root, config = data
+    copy = str(tmp_path / 'copy')
+    shutil.copytree(root, copy)
+    os.remove(osp.join(copy, 'JPEGImages', 'img_0.jpg'))
+    assert tool.main([config, '--splits', 'train']) == 0
+    capsys.readouterr()
+    assert tool.main([config, '--splits', 'train', '--data-root', copy]) == 1
+    out = capsys.readouterr().out
+    assert osp.join(copy, 'JPEGImages', 'img_0.jpg') in out
