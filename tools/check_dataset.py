@@ -23,7 +23,8 @@ checked: they are what the run produces.
 
 Usage:
     python tools/check_dataset.py CONFIG [--cfg-options k=v ...]
-        [--data-root DIR] [--splits train test] [--nproc 4] [--load-cams] [--max-list 20]
+        [--data-root DIR] [--splits train test] [--nproc 4] [--load-cams]
+        [--max-list 20]
 """
 import argparse
 import copy

@@ -24,11 +24,13 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MSRC_V2_URL = ('http://download.microsoft.com/download/3/3/9/'
                '339D8A24-47D7-412F-A1E8-1A415BC48A15/'
                'msrc_objcategimagedatabase_v2.zip')
+MSRC_V2_PAGE = ('https://www.microsoft.com/en-us/research/project/'
+                'image-understanding/')
 CLEANED_MASKS_URL = 'http://www.cs.cmu.edu/~tmalisie/projects/bmvc07/'
 PREPARE_DEMO_DATA = f"""\
 Prepare it from the public MSRC-v2 release (non-commercial research use):
   1. download {MSRC_V2_URL}
-     (page: https://www.microsoft.com/en-us/research/project/image-understanding/)
+     (page: {MSRC_V2_PAGE})
      and extract it into data/ (gives data/MSRC_ObjCategImageDatabase_v2/);
   2. optional, the masks the demo's numbers were measured with: the
      cleaned-up masks of Malisiewicz & Efros (BMVC 2007), {CLEANED_MASKS_URL},
@@ -37,7 +39,8 @@ Prepare it from the public MSRC-v2 release (non-commercial research use):
      python tools/dataset_converters/msrc_v2.py \\
          data/MSRC_ObjCategImageDatabase_v2 -o data/msrc_voc \\
          [--cleaned-masks data/newsegmentations_mats]
-Or point the demo at an existing copy: --data-root DIR or {DEMO_DATA_ENV}=DIR."""
+Or point the demo at an existing copy: --data-root DIR or
+{DEMO_DATA_ENV}=DIR."""
 
 
 def _check_complete(root: str, source: str) -> str:

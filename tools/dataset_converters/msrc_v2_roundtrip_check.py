@@ -179,9 +179,9 @@ def compare(src: str, out: str, names: Sequence[str]) -> Dict[str, object]:
         want_json = f.read()
     with open(osp.join(out, 'labels.json'), 'rb') as f:
         have_json = f.read()
-    report['labels.json'] = (want_json == have_json,
-                             f'{len(have_json)} bytes, '
-                             f"{'identical' if want_json == have_json else 'differs'}")
+    same_json = want_json == have_json
+    report['labels.json'] = (same_json, f'{len(have_json)} bytes, ' +
+                             ('identical' if same_json else 'differs'))
     split_dir = osp.join('ImageSets', 'Segmentation')
     bad_splits = []
     for split in msrc_v2.SPLITS:
@@ -195,8 +195,10 @@ def compare(src: str, out: str, names: Sequence[str]) -> Dict[str, object]:
         n[:-4] for n in os.listdir(osp.join(src, 'SegmentationClass')))
     bad_masks = []
     for name in mask_names:
-        want_img = Image.open(osp.join(src, 'SegmentationClass', name + '.png'))
-        have_img = Image.open(osp.join(out, 'SegmentationClass', name + '.png'))
+        want_img = Image.open(
+            osp.join(src, 'SegmentationClass', name + '.png'))
+        have_img = Image.open(
+            osp.join(out, 'SegmentationClass', name + '.png'))
         if have_img.mode != 'P' or \
                 have_img.getpalette() != want_img.getpalette() or \
                 not np.array_equal(np.array(want_img), np.array(have_img)):
