@@ -64,7 +64,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--chunk-size',
         type=int,
-        default=8,
+        default=32,
         help='CAM channels the sparse walk takes at a time')
     parser.add_argument(
         '--threads',
