@@ -153,7 +153,8 @@ def test_other_parameters_do_not_mix(data):
             'relation_label_cfg.fg_thresh=0.4'
         ])
     counts = tool.main([
-        str(data['config']), '--cfg-options', 'relation_label_cfg.fg_thresh=0.4',
+        str(data['config']), '--cfg-options',
+        'relation_label_cfg.fg_thresh=0.4',
         'relation_label_cfg.on_stale=overwrite'
     ])
     assert counts['written'] == 4
