@@ -158,6 +158,20 @@ def test_crowd_void_and_resume(tool, coco):
     assert len(labels) == 3
 
 
+def test_crowd_labels(tool, coco):
+    """--crowd-labels counts crowd categories: the crowd-only image is
+    listed, with an all-background mask."""
+    tool.main([coco, '--splits', 'train2014', '--crowd-labels'])
+    labels = np.load(osp.join(coco, 'cls_labels.npy'),
+                     allow_pickle=True).item()
+    np.testing.assert_array_equal(labels['COCO_train2014_000000000002'],
+                                  [0, 0, 1])
+    np.testing.assert_array_equal(labels['COCO_train2014_000000000001'],
+                                  [1, 1, 0])
+    assert 'COCO_train2014_000000000004' not in labels
+    assert not _read(coco, 'train2014', 'COCO_train2014_000000000002').any()
+
+
 def test_category_map_80_classes(tool):
     """COCO's 80 ids 1..90 with gaps become 1..80 in id order."""
     missing = {12, 26, 29, 30, 45, 66, 68, 69, 71, 83}

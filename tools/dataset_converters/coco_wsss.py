@@ -19,8 +19,9 @@ remapped to 1..80 in increasing id order (0 is background), masks are
 painted from the non-crowd instances (larger instances first, so a small
 object on a large one stays visible), and an image's label vector holds the
 categories of its non-crowd instances (0-based, length 80). Crowd regions
-stay background unless ``--crowd-void`` marks them 255 (ignored). Images
-without a non-crowd instance are listed nowhere (the image-level dataset
+stay background unless ``--crowd-void`` marks them 255 (ignored), and
+crowds add no class to the label vector unless ``--crowd-labels``. Images
+with an empty label vector are listed nowhere (the image-level dataset
 would skip them). ``NAME`` is the image file name without its extension
 (``COCO_train2014_000000000009``); the images themselves stay in
 ``{split}/`` where COCO's archives put them.
@@ -104,9 +105,32 @@ def category_map(coco) -> Tuple[Dict[int, int], List[str]]:
     return mapping, classes
 
 
+def label_vector(anns: List[dict], cat_to_class: Dict[int, int],
+                 crowd_labels: bool = False) -> np.ndarray:
+    """Multi-hot vector (0-based, length K) of an image's annotations.
+
+    Args:
+        anns (list[dict]): The image's annotations.
+        cat_to_class (dict): COCO category id -> class id 1..K.
+        crowd_labels (bool): Count the categories of crowd annotations too.
+            Defaults to False (non-crowd instances only).
+
+    Returns:
+        np.ndarray: float32 [K].
+    """
+    vector = np.zeros(len(cat_to_class), dtype=np.float32)
+    for ann in anns:
+        if crowd_labels or not ann.get('iscrowd', 0):
+            vector[cat_to_class[ann['category_id']] - 1] = 1
+    return vector
+
+
 def paint_image(coco, img_id: int, cat_to_class: Dict[int, int],
-                crowd_void: bool = False) -> Tuple[np.ndarray, np.ndarray]:
-    """Label map and label vector of one image.
+                crowd_void: bool = False) -> np.ndarray:
+    """Label map of one image, painted from its non-crowd instances.
+
+    Larger instances are painted first, so a smaller one on top of a larger
+    one stays visible.
 
     Args:
         coco (pycocotools.coco.COCO): The annotations.
@@ -116,49 +140,46 @@ def paint_image(coco, img_id: int, cat_to_class: Dict[int, int],
             255. Defaults to False (they stay background).
 
     Returns:
-        tuple: uint8 [H, W] label map, float32 [K] multi-hot vector.
+        np.ndarray: uint8 [H, W] label map.
     """
     img = coco.imgs[img_id]
     height, width = int(img['height']), int(img['width'])
     anns = coco.loadAnns(coco.getAnnIds(imgIds=[img_id]))
     label_map = np.zeros((height, width), dtype=np.uint8)
-    vector = np.zeros(len(cat_to_class), dtype=np.float32)
     instances = [a for a in anns if not a.get('iscrowd', 0)]
     for ann in sorted(instances, key=lambda a: -float(a.get('area', 0))):
-        class_id = cat_to_class[ann['category_id']]
-        vector[class_id - 1] = 1
-        label_map[coco.annToMask(ann) > 0] = class_id
+        label_map[coco.annToMask(ann) > 0] = cat_to_class[ann['category_id']]
     if crowd_void:
         for ann in anns:
             if ann.get('iscrowd', 0):
                 crowd = coco.annToMask(ann) > 0
                 label_map[crowd & (label_map == 0)] = IGNORE_INDEX
-    return label_map, vector
+    return label_map
 
 
-def _convert_one(task: Tuple[int, str, bool, bool]) -> Tuple[str, object]:
+def _convert_one(task: Tuple[int, str, bool, bool, bool]
+                 ) -> Tuple[str, Optional[np.ndarray]]:
     """Write one image's label PNG (worker); return its name and vector."""
-    img_id, out_path, crowd_void, overwrite = task
+    img_id, out_path, crowd_void, crowd_labels, overwrite = task
     coco = _COCO
     name = image_name(coco.imgs[img_id])
-    anns = [
-        a for a in coco.loadAnns(coco.getAnnIds(imgIds=[img_id]))
-        if not a.get('iscrowd', 0)
-    ]
-    if not anns:
+    vector = label_vector(
+        coco.loadAnns(coco.getAnnIds(imgIds=[img_id])), _CAT_TO_CLASS,
+        crowd_labels)
+    if not vector.any():
         return name, None
-    if not overwrite and osp.exists(out_path):
-        vector = np.zeros(len(_CAT_TO_CLASS), dtype=np.float32)
-        for ann in anns:
-            vector[_CAT_TO_CLASS[ann['category_id']] - 1] = 1
-        return name, vector
-    label_map, vector = paint_image(coco, img_id, _CAT_TO_CLASS, crowd_void)
-    save_label_png(out_path, label_map)
+    if overwrite or not osp.exists(out_path):
+        save_label_png(out_path,
+                       paint_image(coco, img_id, _CAT_TO_CLASS, crowd_void))
     return name, vector
 
 
-def convert_split(root: str, split: str, out_dir: str, nproc: int = 1,
+def convert_split(root: str,
+                  split: str,
+                  out_dir: str,
+                  nproc: int = 1,
                   crowd_void: bool = False,
+                  crowd_labels: bool = False,
                   overwrite: bool = False) -> Tuple[Dict[str, np.ndarray],
                                                     List[str], list]:
     """Convert one split; return its labels, its class names, COCO ids."""
@@ -168,7 +189,8 @@ def convert_split(root: str, split: str, out_dir: str, nproc: int = 1,
     _COCO = coco
     seg_dir = osp.join(out_dir, 'SegmentationClass', split)
     tasks = [(img_id, label_path(seg_dir, image_name(coco.imgs[img_id])),
-              crowd_void, overwrite) for img_id in sorted(coco.imgs)]
+              crowd_void, crowd_labels, overwrite)
+             for img_id in sorted(coco.imgs)]
     print(f'{split}: {len(tasks)} images')
     try:
         if nproc > 1:
@@ -216,6 +238,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--crowd-void', action='store_true',
         help='mark crowd regions 255 (ignored) instead of background')
     parser.add_argument(
+        '--crowd-labels', action='store_true',
+        help='also count the categories of crowd annotations in the label '
+        'vectors (images with crowds only are then listed too)')
+    parser.add_argument(
         '--overwrite', action='store_true',
         help='rewrite label PNGs that exist')
     return parser.parse_args(argv)
@@ -230,7 +256,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     for split in args.splits:
         labels, split_classes, split_cat_ids = convert_split(
             args.root, split, out_dir, args.nproc, args.crowd_void,
-            args.overwrite)
+            args.crowd_labels, args.overwrite)
         if classes is not None and split_classes != classes:
             raise ValueError(f'{split} has other categories than '
                              f'{args.splits[0]}: {split_classes}')
