@@ -15,6 +15,8 @@ from the CAMs of the image's classes by two dense-CRF-refined argmaxes
 The CRF is IRN's: unary from the hard labels (``gt_prob`` 0.7), a Gaussian
 kernel (sxy 3, compat 3) and a bilateral kernel (sxy 50, srgb 5, compat
 10), 10 mean-field iterations (:func:`rpnet_mmseg.utils.dense_crf_labels`).
+:func:`make_relation_label` labels one image; :func:`write_relation_labels`
+a whole split (``tools/make_relation_labels.py``).
 """
 import os.path as osp
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
