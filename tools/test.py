@@ -6,6 +6,7 @@ Usage:
     bash tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCS [...]
 """
 import argparse
+import json
 import os
 import os.path as osp
 import sys
@@ -17,6 +18,7 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmseg.registry import RUNNERS  # noqa: E402
+from rpnet_mmseg.fileio import save_text_atomic  # noqa: E402
 from rpnet_mmseg.engine import (add_stage_provenance_hook,  # noqa: E402
                                 check_checkpoint_matches,
                                 setup_cpu_distributed)
@@ -42,6 +44,9 @@ def parse_args() -> argparse.Namespace:
         nargs='+',
         action=DictAction,
         help='override config entries')
+    parser.add_argument(
+        '--out-json',
+        help='write the metrics the test loop returns to this JSON file')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -98,7 +103,10 @@ def main() -> None:
     runner = (Runner.from_cfg(cfg)
               if 'runner_type' not in cfg else RUNNERS.build(cfg))
     check_checkpoint_matches(runner.model, args.checkpoint)
-    runner.test()
+    metrics = runner.test()
+    if args.out_json and runner.rank == 0:
+        text = json.dumps(metrics, indent=2, default=float)
+        save_text_atomic(args.out_json, text)
 
 
 if __name__ == '__main__':
