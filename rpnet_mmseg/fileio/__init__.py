@@ -8,8 +8,8 @@ from .atomic import (atomic_write, remove_stale_tmp_files, save_npy_atomic,
                      save_text_atomic)
 from .cam_format import (CAM_ARRAY_KEYS, CAM_SUFFIX, cam_path, load_cam,
                          validate_cam_dict)
-from .label_format import (LABEL_SUFFIX, label_path, read_mask,
-                           save_label_png, voc_colormap)
+from .label_format import (LABEL_SUFFIX, label_path, read_mask, save_label_png,
+                           voc_colormap)
 from .provenance import (ON_STALE, STAGE_FILE, StaleOutputError,
                          check_or_record, config_sha1, describe_producer,
                          file_sha1, folder_state, make_producer, read_record,
@@ -18,10 +18,9 @@ from .provenance import (ON_STALE, STAGE_FILE, StaleOutputError,
 __all__ = [
     'atomic_write', 'save_npy_atomic', 'save_text_atomic',
     'remove_stale_tmp_files', 'CAM_SUFFIX', 'CAM_ARRAY_KEYS', 'cam_path',
-    'load_cam', 'validate_cam_dict', 'LABEL_SUFFIX', 'label_path',
-    'read_mask', 'save_label_png', 'voc_colormap', 'STAGE_FILE', 'ON_STALE',
-    'StaleOutputError', 'check_or_record', 'config_sha1',
-    'describe_producer', 'file_sha1', 'folder_state', 'make_producer',
-    'read_record',
+    'load_cam', 'validate_cam_dict', 'LABEL_SUFFIX', 'label_path', 'read_mask',
+    'save_label_png', 'voc_colormap', 'STAGE_FILE', 'ON_STALE',
+    'StaleOutputError', 'check_or_record', 'config_sha1', 'describe_producer',
+    'file_sha1', 'folder_state', 'make_producer', 'read_record',
     'same_producer', 'unknown_producer', 'weights_sha1'
 ]

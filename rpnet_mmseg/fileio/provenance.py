@@ -61,9 +61,9 @@ RUN_ONLY_LOADER_KEYS = ('batch_size', 'num_workers', 'persistent_workers',
 # a resumed run over the remaining images (``indices``, ``skip_done_dir``),
 # another split into the same folder (``ann_file``) is the same producer.
 SELECTION_DATASET_KEYS = ('ann_file', 'indices', 'skip_done_dir',
-                          'skip_done_suffix', 'subset_fraction',
-                          'subset_seed', 'serialize_data', 'lazy_init',
-                          'max_refetch', 'test_mode')
+                          'skip_done_suffix', 'subset_fraction', 'subset_seed',
+                          'serialize_data', 'lazy_init', 'max_refetch',
+                          'test_mode')
 
 PathLike = Union[str, os.PathLike]
 

@@ -103,9 +103,7 @@ def make_cfg(root, work_dir, cam_dir, on_stale):
                         dict(type='PackImageLevelInputs')
                     ])),
             val_evaluator=[
-                dict(
-                    type='CAMWriter', output_dir=cam_dir,
-                    on_stale=on_stale),
+                dict(type='CAMWriter', output_dir=cam_dir, on_stale=on_stale),
                 dict(
                     type='CAMIoUMetric',
                     cam_dir=cam_dir,
@@ -161,9 +159,8 @@ def test_add_hook_once():
     cfg = Config(dict(custom_hooks=[dict(type='EMAHook')]))
     add_stage_provenance_hook(cfg)
     add_stage_provenance_hook(cfg)
-    assert [h['type'] for h in cfg.custom_hooks] == [
-        'EMAHook', 'StageProvenanceHook'
-    ]
+    assert [h['type']
+            for h in cfg.custom_hooks] == ['EMAHook', 'StageProvenanceHook']
     cfg = Config(dict(custom_hooks=[dict(type='mmseg.StageProvenanceHook')]))
     add_stage_provenance_hook(cfg)
     assert len(cfg.custom_hooks) == 1
@@ -217,4 +214,3 @@ def test_val_loop_without_hook_refuses_to_resume(data_root, tmp_path):
         train(cfg, recorder)
     assert len(recorder.epochs) == 1
     assert read_record(cam_dir)['producer'] == 'unknown'
-

@@ -215,12 +215,15 @@ def test_metric_needs_num_classes(tmp_path, toy):
         metric.process(None, [_sample('a', gt=toy['a'][1])])
 
 
-def test_registered_in_mmseg():
+def test_registered_in_mmseg(tmp_path):
     metric = METRICS.build(dict(type='CAMIoUMetric', cam_dir='x'))
     assert isinstance(metric, CAMIoUMetric)
     assert metric.thresholds == DEFAULT_THRESHOLDS
+    assert METRICS.build(dict(type='CAMIoUMetric')).cam_dir is None
+    out = tmp_path / 'x_out'
     assert isinstance(
-        METRICS.build(dict(type='CAMWriter', output_dir='x_out')), CAMWriter)
+        METRICS.build(dict(type='CAMWriter', output_dir=str(out))), CAMWriter)
+    assert not out.exists()  # created when the run checks it, not on build
 
 
 def test_writer_then_metric_through_evaluator(tmp_path, toy, png_writer):

@@ -22,8 +22,8 @@ def sample(name, label, field='pred_sem_seg', ori_shape=None):
     s = SegDataSample(
         metainfo=dict(
             img_path=f'/data/JPEGImages/{name}.jpg',
-            ori_shape=tuple(label.shape[-2:])
-            if ori_shape is None else ori_shape))
+            ori_shape=tuple(label.shape[-2:]) if ori_shape is
+            None else ori_shape))
     s.set_field(PixelData(data=label[None]), field)
     return s
 
@@ -40,8 +40,8 @@ def test_round_trip_with_dataset_palette(tmp_path):
     for name, label in labels.items():
         writer.process(None, [sample(name, label).to_dict()])
     assert writer.evaluate(2) == {'num_written': 2, 'num_skipped': 0}
-    assert sorted(os.listdir(tmp_path / 'pl')) == [STAGE_FILE, 'a.png',
-                                                    'b.png']
+    assert sorted(os.listdir(tmp_path /
+                             'pl')) == [STAGE_FILE, 'a.png', 'b.png']
     for name, label in labels.items():
         path = tmp_path / 'pl' / f'{name}.png'
         np.testing.assert_array_equal(read_mask(str(path)), label)
@@ -67,8 +67,7 @@ def test_resume_skips_finished_png(tmp_path):
     again.set_producer(producer)
     again.process(None, [sample('a', [[2, 2]]), sample('b', [[0, 2]])])
     assert again.evaluate(2) == {'num_written': 1, 'num_skipped': 1}
-    np.testing.assert_array_equal(read_mask(str(tmp_path / 'a.png')),
-                                  [[1, 1]])
+    np.testing.assert_array_equal(read_mask(str(tmp_path / 'a.png')), [[1, 1]])
 
 
 def test_bad_labels_name_the_image(tmp_path):
@@ -81,6 +80,7 @@ def test_bad_labels_name_the_image(tmp_path):
     with pytest.raises(ValueError, match='c.*integer'):
         writer.process(None, [sample('c', [[0.5, 1.0]])])
     with pytest.raises(ValueError, match='d.*no "seg_logits"'):
-        LabelPNGWriter(str(tmp_path), field='seg_logits').process(
-            None, [sample('d', [[0]])])
+        LabelPNGWriter(
+            str(tmp_path), field='seg_logits').process(None,
+                                                       [sample('d', [[0]])])
     assert sorted(os.listdir(tmp_path)) == [STAGE_FILE]

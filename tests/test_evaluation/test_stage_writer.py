@@ -63,15 +63,17 @@ def test_needs_suffix_and_valid_on_stale(tmp_path):
 
 def test_same_producer_resumes(tmp_path):
     out = str(tmp_path / 'out')
-    assert run(ValueWriter(out), P1, names=NAMES[:2]) == {
-        'num_written': 2,
-        'num_skipped': 0
-    }
+    assert run(
+        ValueWriter(out), P1, names=NAMES[:2]) == {
+            'num_written': 2,
+            'num_skipped': 0
+        }
     # Same producer, later: finished files kept, the others written.
-    assert run(ValueWriter(out), P1, value=9.0) == {
-        'num_written': 4,
-        'num_skipped': 2
-    }
+    assert run(
+        ValueWriter(out), P1, value=9.0) == {
+            'num_written': 4,
+            'num_skipped': 2
+        }
     assert files(out) == [n + '.npy' for n in NAMES]
     assert value_of(out, 'im0') == 1.0 and value_of(out, 'im5') == 9.0
     record = read_record(out)
@@ -94,10 +96,7 @@ def test_overwrite_recomputes_every_file(tmp_path):
     out = str(tmp_path / 'out')
     run(ValueWriter(out), P1)
     writer = ValueWriter(out, on_stale='overwrite')
-    assert run(writer, P2, value=2.0) == {
-        'num_written': 6,
-        'num_skipped': 0
-    }
+    assert run(writer, P2, value=2.0) == {'num_written': 6, 'num_skipped': 0}
     assert all(value_of(out, n) == 2.0 for n in NAMES)
     assert read_record(out)['extra'] == {'weights': 'epoch2'}
 
@@ -168,14 +167,11 @@ def test_killed_then_rerun_gives_identical_files(tmp_path):
     writer.set_producer(P1)
     for i, name in enumerate(NAMES):
         writer.process(None, [sample(name, float(i)).to_dict()])
-    assert writer.evaluate(len(NAMES)) == {
-        'num_written': 3,
-        'num_skipped': 3
-    }
+    assert writer.evaluate(len(NAMES)) == {'num_written': 3, 'num_skipped': 3}
     assert files(out) == files(ref)
     for name in files(ref):
-        with open(os.path.join(ref, name), 'rb') as a, open(
-                os.path.join(out, name), 'rb') as b:
+        with open(os.path.join(ref, name),
+                  'rb') as a, open(os.path.join(out, name), 'rb') as b:
             assert a.read() == b.read(), name
     assert read_record(out)['extra'] == read_record(ref)['extra']
     assert STAGE_FILE in os.listdir(out)

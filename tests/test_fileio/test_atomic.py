@@ -84,10 +84,10 @@ def test_remove_stale_tmp_files(tmp_path):
         os.utime(paths[key], (old, old))
     removed = remove_stale_tmp_files(str(tmp_path))
     assert removed == [str(paths['dead_old'])]
-    assert sorted(os.listdir(tmp_path)) == sorted(
-        p.name for k, p in paths.items() if k != 'dead_old')
+    assert sorted(os.listdir(tmp_path)) == sorted(p.name
+                                                  for k, p in paths.items()
+                                                  if k != 'dead_old')
     # min_age_s=0: the young file of the dead writer goes too.
-    assert remove_stale_tmp_files(str(tmp_path), min_age_s=0) == [
-        str(paths['dead_young'])
-    ]
+    assert remove_stale_tmp_files(
+        str(tmp_path), min_age_s=0) == [str(paths['dead_young'])]
     assert remove_stale_tmp_files(str(tmp_path / 'missing')) == []

@@ -35,8 +35,9 @@ def test_round_trip_palette_png(tmp_path):
 
 def test_default_palette_is_vocs():
     # The first 21 colours are mmseg's VOC palette (an independent table).
-    assert voc_colormap(21) == [list(c) for c in
-                                PascalVOCDataset.METAINFO['palette']]
+    assert voc_colormap(21) == [
+        list(c) for c in PascalVOCDataset.METAINFO['palette']
+    ]
     assert voc_colormap()[255] == [224, 224, 192]
 
 

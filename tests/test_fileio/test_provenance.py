@@ -7,10 +7,10 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from rpnet_mmseg.fileio import (STAGE_FILE, StaleOutputError,
-                                check_or_record, config_sha1, file_sha1,
-                                make_producer, read_record, same_producer,
-                                unknown_producer, weights_sha1)
+from rpnet_mmseg.fileio import (STAGE_FILE, StaleOutputError, check_or_record,
+                                config_sha1, file_sha1, make_producer,
+                                read_record, same_producer, unknown_producer,
+                                weights_sha1)
 
 
 def _producer(seed=0, stage='CAMWriter'):
@@ -122,8 +122,9 @@ def test_bad_on_stale_and_corrupt_record(tmp_path):
 def test_file_sha1_is_sha1_of_the_bytes(tmp_path):
     data = os.urandom(3 << 20)
     (tmp_path / 'ckpt.pth').write_bytes(data)
-    assert file_sha1(str(tmp_path / 'ckpt.pth'),
-                     chunk_size=1000) == hashlib.sha1(data).hexdigest()
+    assert file_sha1(
+        str(tmp_path / 'ckpt.pth'),
+        chunk_size=1000) == hashlib.sha1(data).hexdigest()
     record = make_producer('x', checkpoint=str(tmp_path / 'ckpt.pth'))
     assert record['checkpoint_sha1'] == hashlib.sha1(data).hexdigest()
 
@@ -193,13 +194,17 @@ def test_config_sha1_of_a_file(tmp_path):
     path.write_text("model = dict(type='M')\nwork_dir = 'x'\n")
     record = make_producer('S', config=str(path))
     assert record['config_file'] == str(path)
-    assert record['config_sha1'] == config_sha1(Config(dict(model=dict(
-        type='M'))))
+    assert record['config_sha1'] == config_sha1(
+        Config(dict(model=dict(type='M'))))
 
 
 def test_weights_sha1_of_odd_tensors():
-    state = {'empty': torch.zeros(0), 'scalar': torch.tensor(3),
-             'half': torch.ones(2, dtype=torch.bfloat16), 'step': 5}
+    state = {
+        'empty': torch.zeros(0),
+        'scalar': torch.tensor(3),
+        'half': torch.ones(2, dtype=torch.bfloat16),
+        'step': 5
+    }
     first = weights_sha1(state)
     assert weights_sha1(dict(state, scalar=torch.tensor(4))) != first
     assert weights_sha1(dict(state, step=6)) != first

@@ -31,7 +31,11 @@ def _test(job, cfg, ckpt, out, *extra):
         str(job.tmp / 'work'), '--cfg-options',
         f'test_evaluator.output_dir={out}',
         f'test_dataloader.dataset.indices={NUM}', *extra
-    ], cwd=job.repo, capture_output=True, text=True, timeout=600)
+    ],
+                          cwd=job.repo,
+                          capture_output=True,
+                          text=True,
+                          timeout=600)
 
 
 def _cams(out):
@@ -63,7 +67,8 @@ def test_other_checkpoint_refused_then_overwritten(tiny_job):
     for name, cam in _cams(out).items():  # nothing touched
         np.testing.assert_array_equal(cam, cams_a[name])
 
-    over = _test(tiny_job, cfg, ckpt_b, out, 'test_evaluator.on_stale=overwrite')
+    over = _test(tiny_job, cfg, ckpt_b, out,
+                 'test_evaluator.on_stale=overwrite')
     assert over.returncode == 0, over.stderr[-3000:]
     assert f'{NUM} files written, 0 already present' in over.stdout
     cams_b = _cams(out)

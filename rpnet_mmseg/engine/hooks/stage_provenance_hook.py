@@ -80,8 +80,7 @@ class StageProvenanceHook(Hook):
             model=runner.model,
             loop=mode)
         dataloader = getattr(loop, 'dataloader', None)
-        done_dir = _dataset_skip_done_dir(getattr(dataloader, 'dataset',
-                                                  None))
+        done_dir = _dataset_skip_done_dir(getattr(dataloader, 'dataset', None))
         for writer in writers:
             if done_dir and osp.abspath(done_dir) == osp.abspath(
                     writer.output_dir):
@@ -115,8 +114,8 @@ def add_stage_provenance_hook(cfg: Config) -> None:
     hooks = list(cfg.get('custom_hooks') or [])
     for hook in hooks:
         kind = hook.get('type') if isinstance(hook, dict) else hook
-        if kind is StageProvenanceHook or (isinstance(kind, str) and kind.split(
-                '.')[-1] == HOOK_TYPE):
+        if kind is StageProvenanceHook or (isinstance(kind, str) and
+                                           kind.split('.')[-1] == HOOK_TYPE):
             return
     hooks.append(dict(type=HOOK_TYPE))
     cfg.custom_hooks = hooks

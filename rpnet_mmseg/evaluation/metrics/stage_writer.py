@@ -7,7 +7,6 @@ import torch
 from mmengine.dist import broadcast_object_list, get_rank
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger, print_log
-from mmengine.utils import mkdir_or_exist
 
 from ...fileio import ON_STALE, check_or_record, unknown_producer
 
@@ -41,8 +40,8 @@ def to_numpy(value: Any, dtype: Optional[type] = None) -> np.ndarray:
     """
     if isinstance(value, Mapping) and 'data' in value:
         value = value['data']
-    elif hasattr(value, 'data') and not isinstance(
-            value, (torch.Tensor, np.ndarray)):
+    elif hasattr(value, 'data') and not isinstance(value,
+                                                   (torch.Tensor, np.ndarray)):
         value = value.data
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu().numpy()
@@ -112,7 +111,8 @@ class StageWriter(BaseMetric):
     after each :meth:`evaluate`, so a val loop never reuses last epoch's.
 
     Args:
-        output_dir (str): The stage folder (local disk).
+        output_dir (str): The stage folder (local disk), created by the
+            first check.
         on_stale (str): What to do when ``output_dir`` holds another
             producer's outputs: ``'error'`` (default) or ``'overwrite'``.
         stage (str, optional): Stage name recorded in the folder. Defaults
@@ -143,7 +143,6 @@ class StageWriter(BaseMetric):
         self.stage = stage or type(self).__name__
         self.producer: Optional[Dict] = None
         self.folder_mode: Optional[str] = None
-        mkdir_or_exist(output_dir)
 
     def output_path(self, name: str) -> str:
         """Path of image ``name``'s file: ``output_dir/NAME{suffix}``."""
