@@ -24,7 +24,8 @@ from mmengine import fileio
 from mmengine.logging import MMLogger, print_log
 from mmengine.utils import track_iter_progress
 
-from rpnet_mmseg.fileio import atomic_write, cam_path, load_cam, read_mask
+from rpnet_mmseg.fileio import (atomic_write, cam_path, load_cam, read_mask,
+                                read_record)
 from rpnet_mmseg.evaluation.metrics.cam_metric import (
     DEFAULT_THRESHOLDS, cam_confusion, format_sweep_tables, format_threshold,
     missing_masks_message, summarize_sweep)
@@ -168,6 +169,8 @@ def to_json(summary: Dict[str, Any], args: argparse.Namespace,
 
     return {
         'cam_dir': args.cam_dir,
+        # What produced the CAMs (.rpnet_stage.json), None if unrecorded.
+        'cam_producer': read_record(args.cam_dir),
         'split': args.split,
         'key': args.key,
         'num_images': num_images,

@@ -27,6 +27,10 @@ def test_end_to_end(tmp_path, voc_root, eval_cams):
     data_root, cam_dir = voc_root
     out_json = str(tmp_path / 'out' / 'cam_miou.json')
     overlay_dir = str(tmp_path / 'overlays')
+    # The CAM folder's provenance record is echoed in the report.
+    record = {'stage': 'CAMWriter', 'weights_sha1': 'abc', 'created': 'now'}
+    with open(osp.join(cam_dir, '.rpnet_stage.json'), 'w') as f:
+        json.dump(record, f)
     report = eval_cams.main([
         '--cam-dir', cam_dir, '--data-root', data_root, '--split', SPLIT,
         '--thresholds', '0.05', '0.15', '0.5', '--out-json', out_json,
@@ -36,6 +40,7 @@ def test_end_to_end(tmp_path, voc_root, eval_cams):
     assert report['best_threshold'] == 0.15
     assert report['mIoU'] == pytest.approx(70.0)
     assert report['num_images'] == 2
+    assert report['cam_producer'] == record
     assert report['sweep']['0.50'] == pytest.approx(
         (7 / 11 + 3 / 4 + 4 / 7) / 3 * 100, abs=1e-3)
     assert report['per_class_iou'] == pytest.approx({
