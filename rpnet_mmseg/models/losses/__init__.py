@@ -1,5 +1,10 @@
-"""Losses of the CAM stage."""
+"""Losses of the CAM stage and of IRN."""
+from .affinity_loss import AffinityLoss
+from .displacement_loss import DisplacementLoss
 from .multilabel_soft_margin_loss import MultiLabelSoftMarginLoss
 from .self_supervised_loss import SelfSupervisedLoss
 
-__all__ = ['MultiLabelSoftMarginLoss', 'SelfSupervisedLoss']
+__all__ = [
+    'MultiLabelSoftMarginLoss', 'SelfSupervisedLoss', 'AffinityLoss',
+    'DisplacementLoss'
+]

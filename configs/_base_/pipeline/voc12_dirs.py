@@ -1,0 +1,10 @@
+# Stage folders of an RPNet run on PASCAL VOC 2012 (see msrc_demo_dirs.py).
+work_root = 'work_dirs/voc12/rpnet'
+cam_dir = work_root + '/cams'
+relation_label_dir = work_root + '/relation_labels'
+irn_work_dir = work_root + '/irn'
+pseudo_label_dir = work_root + '/pseudo_labels'
+pseudo_label_overlay_dir = work_root + '/pseudo_label_overlays'
+seg_work_dir = work_root + '/deeplab'
+pred_dir = seg_work_dir + '/preds'
+pred_dir_crf = seg_work_dir + '/preds_crf'

@@ -1,0 +1,6 @@
+"""IRN (inter-pixel relation network): the refinement stage's model."""
+from .irn_displacement_head import IRNDisplacementHead
+from .irn_edge_head import IRNEdgeHead
+from .irnet import IRNet, build_path_index
+
+__all__ = ['IRNet', 'IRNEdgeHead', 'IRNDisplacementHead', 'build_path_index']

@@ -1,0 +1,136 @@
+"""Draw pseudo-label overlays: image | CAMs | relation label | pseudo-label | mask.
+
+The folders and class names come from the IRN config (the same one that
+``tools/test.py`` wrote the pseudo-labels with); each can be overridden.
+
+Example::
+
+    python tools/draw_overlays.py \\
+        configs/irn/irn_effnetlite0_1xb16-6ep_msrc-192x192.py \\
+        --split ImageSets/Segmentation/train_dev.txt --num 8
+"""
+import argparse
+import os.path as osp
+import sys
+from typing import List, Optional, Sequence
+
+sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
+
+from mmengine import fileio  # noqa: E402
+from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.logging import print_log  # noqa: E402
+
+from rpnet_mmseg.fileio import voc_colormap  # noqa: E402
+from rpnet_mmseg.visualization.label_overlay import \
+    save_label_overlays  # noqa: E402
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(
+        description='Pseudo-label overlays of an IRN config\'s folders')
+    parser.add_argument('config', help='IRN config')
+    parser.add_argument('--out-dir', help='where the PNGs go (default: the '
+                        "config's pseudo_label_overlay_dir)")
+    parser.add_argument('--label-dir', help='pseudo-label PNGs (default: '
+                        "the config's LabelPNGWriter output_dir)")
+    parser.add_argument('--cam-dir', help='CAM files (default: the test '
+                        "pipeline's LoadCAMFromFile cam_dir)")
+    parser.add_argument(
+        '--relation-label-dir',
+        help="relation labels (default: the training set's label folder)")
+    parser.add_argument(
+        '--no-cams', action='store_true', help='leave out the CAM panels')
+    parser.add_argument(
+        '--no-relation-labels',
+        action='store_true',
+        help='leave out the relation-label panel')
+    parser.add_argument(
+        '--split',
+        help='image list relative to data_root (default: the test split)')
+    parser.add_argument(
+        '--num', type=int, default=8, help='images to draw (0: all)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config entries')
+    return parser.parse_args(argv)
+
+
+def _find(items: Sequence[dict], type_name: str) -> Optional[dict]:
+    """The first config dict of ``type_name`` in a list (or a dict)."""
+    if isinstance(items, dict):
+        items = [items]
+    for item in items or []:
+        if item.get('type') == type_name:
+            return item
+    return None
+
+
+def _read_split(path: str) -> List[str]:
+    """Image names of a split file."""
+    if not fileio.exists(path):
+        raise FileNotFoundError(f'split file not found: {path}')
+    names = [n.strip() for n in fileio.get_text(path).splitlines()]
+    return [n for n in names if n]
+
+
+def main(argv: Optional[Sequence[str]] = None) -> List[str]:
+    """Draw the overlays; return the paths written."""
+    args = parse_args(argv)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    test_set = cfg.test_dataloader.dataset
+    data_root = test_set.get('data_root', '')
+    metainfo = test_set.get('metainfo') or {}
+    if not metainfo.get('classes'):
+        raise ValueError(f'{args.config}: test_dataloader.dataset.metainfo '
+                         'must list the classes')
+    classes = list(metainfo['classes'])
+    palette = metainfo.get('palette') or voc_colormap(len(classes))
+    label_dir = args.label_dir
+    if label_dir is None:
+        writer = _find(cfg.get('test_evaluator'), 'LabelPNGWriter')
+        if writer is None:
+            raise ValueError(f'{args.config} has no LabelPNGWriter in '
+                             'test_evaluator: pass --label-dir')
+        label_dir = writer['output_dir']
+    cam_dir = None
+    if not args.no_cams:
+        cam_dir = args.cam_dir
+        if cam_dir is None:
+            loader = _find(test_set.get('pipeline'), 'LoadCAMFromFile')
+            cam_dir = loader['cam_dir'] if loader else None
+    relation_dir = None
+    if not args.no_relation_labels:
+        relation_dir = args.relation_label_dir or cfg.train_dataloader.get(
+            'dataset', {}).get('pseudo_label_dir')
+    out_dir = args.out_dir or cfg.get('pseudo_label_overlay_dir') or \
+        osp.join(cfg.get('work_dir', 'work_dirs'), 'pseudo_label_overlays')
+    split = args.split or test_set['ann_file']
+    names = _read_split(split if osp.isabs(split) else osp.join(
+        data_root, split))
+    prefix = test_set.get('data_prefix') or {}
+    written = save_label_overlays(
+        label_dir,
+        data_root,
+        names,
+        out_dir,
+        classes,
+        palette,
+        cam_dir=cam_dir,
+        relation_label_dir=relation_dir,
+        max_images=args.num or None,
+        img_dir=prefix.get('img_path', 'JPEGImages'),
+        img_suffix=test_set.get('img_suffix', '.jpg'),
+        mask_dir=prefix.get('seg_map_path', 'SegmentationClass'),
+        mask_suffix=test_set.get('seg_map_suffix', '.png'))
+    print_log(f'{len(written)} overlays written to {out_dir}',
+              logger='current')
+    return written
+
+
+if __name__ == '__main__':
+    main()
