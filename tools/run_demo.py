@@ -1,10 +1,24 @@
-"""The CPU demo on MSRC-VOC: CAM networks, several seeds, end to end.
+"""The CPU demo on MSRC-VOC: the whole weakly supervised pipeline.
 
-For each experiment and seed: train the CAM network (image-level labels of
-MSRC-VOC ``train`` only), write CAMs for every ``train`` image, evaluate them
-on the ``train_dev`` masks, draw overlays. Each step is the user-facing
-command (``tools/train.py``, ``tools/test.py``, ``tools/eval_cams.py``) and
-each resumes: training with ``--resume``, CAM writing skips finished files.
+Stages, each the user-facing command and each skipped or resumed when its
+outputs are complete (a killed run re-run continues in the stage it stopped
+in):
+
+1. CAM (per experiment and seed): train the CAM network on the image-level
+   labels of MSRC-VOC ``train`` (``tools/train.py``), write CAMs of every
+   ``train`` image (``tools/test.py``), evaluate them on the ``train_dev``
+   masks and draw overlays (``tools/eval_cams.py``).
+2. Refine (``--refine``, the first seed): relation labels
+   (``tools/make_relation_labels.py``), IRN (``tools/train.py``),
+   pseudo-labels of every ``train`` image and their ``train_dev`` mIoU
+   (``tools/test.py``), overlays (``tools/draw_overlays.py``).
+3. Segment (``--segment``): DeepLab-LargeFOV on the pseudo-labels
+   (``tools/train.py``), predictions on ``val`` and their ``val_dev`` mIoU
+   without and with dense CRF (``tools/test.py``).
+
+Every folder between stages comes from :class:`rpnet_mmseg.utils.StagePaths`
+(``WORK_DIR/NAME/seed_S/...``); the stage configs are pointed at them with
+``--cfg-options`` (:func:`rpnet_mmseg.utils.retarget_options`).
 
 CAM mIoU is reported three ways: at the best background threshold t of the
 sweep (IRN's protocol, t chosen on the images it is reported on), at IRN's
@@ -16,16 +30,20 @@ Writes ``WORK_DIR/summary.json`` (``NAME.runs``: one entry per seed with its
 ``cam_dir``) and prints the numbers per seed and as mean +- std.
 
 Usage:
-    python tools/run_demo.py [--work-dir work_dirs/demo] [--seeds 0 1 2]
-        [--subset 0.25] [--only rpnet baseline ...]
+    python tools/run_demo.py                       # RPNet, whole pipeline
+    python tools/run_demo.py --seeds 0 1 2 --only rpnet baseline \
+        --refine --segment                         # CAM stage, 3 seeds
+    python tools/run_demo.py --only rpnet baseline --refine rpnet baseline
 """
 import argparse
+import glob
 import json
 import os
 import os.path as osp
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from typing import Dict, List, Sequence
 
 import numpy as np
@@ -34,10 +52,19 @@ from mmengine.config import Config
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from rpnet_mmseg.utils import StagePaths  # noqa: E402
+from rpnet_mmseg.utils import (StagePaths, resolve_demo_data_root,  # noqa
+                               retarget_options)
 
-DATA_ROOT = osp.join('..', 'shared', 'data', 'msrc_voc')
+# The data root and run root the shipped demo configs name; run_demo points
+# them at the resolved data and at each run's StagePaths.
+CONFIG_DATA_ROOT = '../shared/data/msrc_voc'
+CONFIG_RUN_ROOT = 'work_dirs/demo/rpnet/seed_0'
 FIXED_T = 0.15
+IRN_CONFIG = 'configs/irn/irn_effnetlite0_1xb16-6ep_msrc-192x192.py'
+SEG_CONFIG = ('configs/deeplab/'
+              'deeplab-largefov_effnetlite0-d16_1xb8-300it_msrc-pseudo-256x256.py')
+SEG_CRF_CONFIG = ('configs/deeplab/deeplab-largefov-crf_effnetlite0-d16_'
+                  '1xb8-300it_msrc-pseudo-256x256.py')
 
 # name -> (config, extra --cfg-options). RPNet sees two images per sample, so
 # the baseline at the same budget ('baseline') trains twice the epochs;
@@ -74,26 +101,51 @@ def run(cmd: List[str]) -> float:
     return time.time() - start
 
 
-def split_names(split: str) -> List[str]:
-    """Image names of a split file of the demo data."""
-    with open(osp.join(ROOT, DATA_ROOT, split)) as f:
-        return [line.strip() for line in f if line.strip()]
+@dataclass(frozen=True)
+class Demo:
+    """Where the demo reads its data and writes its runs.
+
+    Args:
+        data_root (str): The MSRC-VOC folder.
+        work_root (str): Root of every run (``WORK_DIR``).
+    """
+
+    data_root: str
+    work_root: str
+
+    def paths(self, name: str, seed: int) -> StagePaths:
+        """Stage folders of one experiment and seed."""
+        return StagePaths(osp.join(self.work_root, name, f'seed_{seed}'))
+
+    def split_names(self, split: str) -> List[str]:
+        """Image names of a split file of the demo data."""
+        with open(osp.join(ROOT, self.data_root, split)) as f:
+            return [line.strip() for line in f if line.strip()]
+
+    def options(self, config: str, paths: StagePaths) -> List[str]:
+        """``--cfg-options`` pointing a shipped config at this run."""
+        cfg = Config.fromfile(osp.join(ROOT, config))
+        return retarget_options(cfg, {
+            CONFIG_DATA_ROOT: self.data_root,
+            CONFIG_RUN_ROOT: paths.root
+        })
 
 
-def num_train_images(names: List[str], subset: float) -> int:
+def num_train_images(demo: Demo, names: List[str], subset: float) -> int:
     """Training images kept by ``subset_fraction`` (seed 0), as the dataset."""
     if subset >= 1:
         return len(names)
     from rpnet_mmseg.datasets import select_class_subset
     labels = np.load(
-        osp.join(ROOT, DATA_ROOT, 'cls_labels.npy'), allow_pickle=True).item()
+        osp.join(ROOT, demo.data_root, 'cls_labels.npy'),
+        allow_pickle=True).item()
     matrix = np.stack([labels[n] for n in names])
     return len(select_class_subset(matrix, subset, seed=0))
 
 
-def write_half_splits(out_dir: str) -> List[str]:
+def write_half_splits(demo: Demo, out_dir: str) -> List[str]:
     """Write ``train_dev`` halves (even / odd lines); return their paths."""
-    names = split_names('ImageSets/Segmentation/train_dev.txt')
+    names = demo.split_names('ImageSets/Segmentation/train_dev.txt')
     paths = []
     for k in range(2):
         path = osp.join(ROOT, out_dir, f'train_dev_half{k}.txt')
@@ -105,15 +157,21 @@ def write_half_splits(out_dir: str) -> List[str]:
     return paths
 
 
-def eval_cams(cam_dir: str, split: str, out_json: str,
+def eval_cams(demo: Demo, cam_dir: str, split: str, out_json: str,
               extra: Sequence[str] = ()) -> Dict:
     """Run ``tools/eval_cams.py`` on one split; return its JSON report."""
     run([
         sys.executable, 'tools/eval_cams.py', '--cam-dir', cam_dir,
-        '--data-root', DATA_ROOT, '--split', split, '--labels-json',
-        osp.join(DATA_ROOT, 'labels.json'), '--out-json', out_json, *extra
+        '--data-root', demo.data_root, '--split', split, '--labels-json',
+        osp.join(demo.data_root, 'labels.json'), '--out-json', out_json,
+        *extra
     ])
-    with open(osp.join(ROOT, out_json)) as f:
+    return read_json(out_json)
+
+
+def read_json(path: str) -> Dict:
+    """Load a JSON file (relative to the repository root)."""
+    with open(osp.join(ROOT, path)) as f:
         return json.load(f)
 
 
@@ -126,47 +184,52 @@ def cross_validated_miou(halves: Sequence[Dict]) -> float:
     return float(np.mean(scores))
 
 
-def run_cam_stage(name: str, seed: int, work_root: str,
-                  subset: float) -> Dict:
+def all_present(folder: str, names: Sequence[str], suffix: str) -> bool:
+    """Whether ``folder`` holds ``NAME + suffix`` for every name."""
+    return all(
+        osp.isfile(osp.join(ROOT, folder, n + suffix)) for n in names)
+
+
+def run_cam_stage(demo: Demo, name: str, seed: int, subset: float) -> Dict:
     """Train, write CAMs, evaluate and draw overlays for one run."""
     config, options = EXPERIMENTS[name]
     cfg = Config.fromfile(osp.join(ROOT, config))
     epochs = cfg.train_cfg.max_epochs
     imgs_per_sample = 2 if cfg.train_dataloader.dataset.get('paired') else 1
-    paths = StagePaths(osp.join(work_root, name, f'seed_{seed}'))
-    options = list(options) + [f'randomness.seed={seed}']
+    paths = demo.paths(name, seed)
+    options = demo.options(config, paths) + list(options) + [
+        f'randomness.seed={seed}'
+    ]
     if subset < 1:
         options.append(f'train_dataloader.dataset.subset_fraction={subset}')
     py = sys.executable
     times = {}
-    times['train_s'] = run([
-        py, 'tools/train.py', config, '--work-dir', paths.cam_work_dir,
-        '--resume', '--cfg-options', *options
-    ])
     ckpt = osp.join(paths.cam_work_dir, f'epoch_{epochs}.pth')
-    names = split_names('ImageSets/Segmentation/train.txt')
-    done = [
-        n for n in names
-        if osp.isfile(osp.join(ROOT, paths.cam_dir, n + '.npy'))
-    ]
+    times['train_s'] = 0.0
+    if not osp.isfile(osp.join(ROOT, ckpt)):
+        times['train_s'] = run([
+            py, 'tools/train.py', config, '--work-dir', paths.cam_work_dir,
+            '--resume', '--cfg-options', *options
+        ])
+    names = demo.split_names('ImageSets/Segmentation/train.txt')
     times['cam_s'] = 0.0
-    if len(done) < len(names):
+    if not all_present(paths.cam_dir, names, '.npy'):
         times['cam_s'] = run([
             py, 'tools/test.py', config, ckpt, '--work-dir',
-            paths.cam_work_dir, '--cfg-options',
+            paths.cam_work_dir, '--cfg-options', *options,
             f'test_evaluator.output_dir={paths.cam_dir}',
             f'test_dataloader.dataset.skip_done_dir={paths.cam_dir}'
         ])
     start = time.time()
     full = eval_cams(
-        paths.cam_dir, 'ImageSets/Segmentation/train_dev.txt',
+        demo, paths.cam_dir, 'ImageSets/Segmentation/train_dev.txt',
         osp.join(paths.root, 'cam_eval_train_dev.json'), [
             '--overlay-dir', paths.cam_overlay_dir, '--num-overlays', '8'
         ])
     halves = [
-        eval_cams(paths.cam_dir, split,
+        eval_cams(demo, paths.cam_dir, split,
                   osp.join(paths.root, f'cam_eval_half{k}.json'))
-        for k, split in enumerate(write_half_splits(paths.root))
+        for k, split in enumerate(write_half_splits(demo, paths.root))
     ]
     times['eval_s'] = time.time() - start
     return dict(
@@ -178,7 +241,98 @@ def run_cam_stage(name: str, seed: int, work_root: str,
         cam_miou_cv=cross_validated_miou(halves),
         epochs=epochs,
         image_passes=epochs * imgs_per_sample *
-        num_train_images(names, subset),
+        num_train_images(demo, names, subset),
+        **times)
+
+
+def miou_of(metrics: Dict) -> float:
+    """The mIoU entry of a test loop's metrics (any prefix)."""
+    keys = [k for k in metrics if k.split('/')[-1] == 'mIoU']
+    if not keys:
+        raise KeyError(f'no mIoU in the test metrics: {sorted(metrics)}')
+    return float(metrics[keys[0]])
+
+
+def run_refine_stage(demo: Demo, name: str, seed: int) -> Dict:
+    """Relation labels, IRN, pseudo-labels (+ mIoU, overlays) of one run."""
+    paths = demo.paths(name, seed)
+    options = demo.options(IRN_CONFIG, paths)
+    cfg = Config.fromfile(osp.join(ROOT, IRN_CONFIG))
+    names = demo.split_names('ImageSets/Segmentation/train.txt')
+    py = sys.executable
+    times = dict(relation_label_s=0.0, irn_train_s=0.0, pseudo_label_s=0.0)
+    if not all_present(paths.relation_label_dir, names, '.png'):
+        times['relation_label_s'] = run([
+            py, 'tools/make_relation_labels.py', IRN_CONFIG,
+            '--cfg-options', *options
+        ])
+    ckpt = osp.join(paths.irn_work_dir,
+                    f'epoch_{cfg.train_cfg.max_epochs}.pth')
+    if not osp.isfile(osp.join(ROOT, ckpt)):
+        times['irn_train_s'] = run([
+            py, 'tools/train.py', IRN_CONFIG, '--work-dir',
+            paths.irn_work_dir, '--resume', '--cfg-options', *options,
+            f'randomness.seed={seed}'
+        ])
+    eval_json = osp.join(paths.root, 'pseudo_label_eval.json')
+    if not (all_present(paths.pseudo_label_dir, names, '.png')
+            and osp.isfile(osp.join(ROOT, eval_json))):
+        times['pseudo_label_s'] = run([
+            py, 'tools/test.py', IRN_CONFIG, ckpt, '--work-dir',
+            paths.irn_work_dir, '--out-json', eval_json, '--cfg-options',
+            *options
+        ])
+    run([
+        py, 'tools/draw_overlays.py', IRN_CONFIG, '--out-dir',
+        paths.pseudo_label_overlay_dir, '--split',
+        'ImageSets/Segmentation/train_dev.txt', '--num', '8',
+        '--cfg-options', *options
+    ])
+    return dict(
+        relation_label_dir=paths.relation_label_dir,
+        pseudo_label_dir=paths.pseudo_label_dir,
+        pseudo_label_overlay_dir=paths.pseudo_label_overlay_dir,
+        pseudo_label_miou=miou_of(read_json(eval_json)),
+        **times)
+
+
+def run_segment_stage(demo: Demo, name: str, seed: int) -> Dict:
+    """DeepLab-LargeFOV on a run's pseudo-labels; predictions on ``val``."""
+    paths = demo.paths(name, seed)
+    options = demo.options(SEG_CONFIG, paths)
+    cfg = Config.fromfile(osp.join(ROOT, SEG_CONFIG))
+    py = sys.executable
+    times = dict(seg_train_s=0.0, seg_test_s=0.0, seg_test_crf_s=0.0)
+    last = osp.join(paths.seg_work_dir, f'iter_{cfg.train_cfg.max_iters}.pth')
+    if not osp.isfile(osp.join(ROOT, last)):
+        times['seg_train_s'] = run([
+            py, 'tools/train.py', SEG_CONFIG, '--work-dir',
+            paths.seg_work_dir, '--resume', '--cfg-options', *options,
+            f'randomness.seed={seed}'
+        ])
+    best = sorted(glob.glob(osp.join(ROOT, paths.seg_work_dir,
+                                     'best_mIoU_*.pth')))
+    ckpt = osp.relpath(best[-1], ROOT) if best else last
+    names = demo.split_names('ImageSets/Segmentation/val.txt')
+    results = {}
+    for key, config, pred_dir in (('', SEG_CONFIG, paths.pred_dir),
+                                  ('_crf', SEG_CRF_CONFIG,
+                                   paths.pred_dir_crf)):
+        eval_json = osp.join(paths.seg_work_dir, f'val_eval{key}.json')
+        if not (all_present(pred_dir, names, '.png')
+                and osp.isfile(osp.join(ROOT, eval_json))):
+            times[f'seg_test{key}_s'] = run([
+                py, 'tools/test.py', config, ckpt, '--work-dir',
+                paths.seg_work_dir, '--out-json', eval_json,
+                '--cfg-options', *demo.options(config, paths)
+            ])
+        results[f'miou{key}'] = miou_of(read_json(eval_json))
+    return dict(
+        cam_run=f'{name}/seed_{seed}',
+        checkpoint=ckpt,
+        pred_dir=paths.pred_dir,
+        pred_dir_crf=paths.pred_dir_crf,
+        **results,
         **times)
 
 
@@ -204,7 +358,7 @@ def summarize(name: str, runs: List[Dict], subset: float) -> Dict:
 
 
 def print_table(summary: Dict, names: Sequence[str]) -> None:
-    """Print per-seed and mean +- std CAM mIoU of each experiment."""
+    """Print per-seed and mean +- std mIoU of each experiment and stage."""
     print(f'\nCAM mIoU on MSRC-VOC train_dev (best t | t from the other '
           f'half | t = {FIXED_T}):')
     print(f'{"model":<22} {"seed":>4} {"passes":>6} {"best":>6} {"t":>5} '
@@ -220,44 +374,15 @@ def print_table(summary: Dict, names: Sequence[str]) -> None:
                                     'cam_miou_fixed_t')]
         print(f'{name:<22} {"mean":>4} {"":>6} ' + ' '.join(
             f'{s["mean"]:.2f}+-{s["std"]:.2f}' for s in stats))
-
-
-def main() -> None:
-    """Run the experiments over the seeds and write the summary."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--work-dir', default='work_dirs/demo')
-    parser.add_argument(
-        '--seeds', type=int, nargs='+', default=[0, 1, 2],
-        help='training seeds (randomness.seed) of every experiment')
-    parser.add_argument(
-        '--subset',
-        type=float,
-        default=1.0,
-        help='keep this fraction of each class (Table II), e.g. 0.25')
-    parser.add_argument(
-        '--only', nargs='+', choices=sorted(EXPERIMENTS),
-        default=['rpnet', 'baseline'])
-    args = parser.parse_args()
-    if not osp.isdir(osp.join(ROOT, DATA_ROOT)):
-        sys.exit(f'demo data not found: {osp.join(ROOT, DATA_ROOT)}')
-    start = time.time()
-    out = osp.join(ROOT, args.work_dir, 'summary.json')
-    os.makedirs(osp.dirname(out), exist_ok=True)
-    summary = {}
-    if osp.isfile(out):  # keep the experiments of earlier invocations
-        with open(out) as f:
-            summary = json.load(f)
-    for name in args.only:
-        old = {r['seed']: r for r in summary.get(name, {}).get('runs', [])}
-        for seed in args.seeds:
-            old[seed] = run_cam_stage(name, seed, args.work_dir, args.subset)
-            summary[name] = summarize(name, list(old.values()), args.subset)
-            write_json(out, summary)
-    summary['total_s'] = time.time() - start
-    write_json(out, summary)
-    print_table(summary, args.only)
-    print(f'total {summary["total_s"]:.0f} s; summary: '
-          f'{osp.relpath(out, ROOT)}')
+    for name in names:
+        if 'pseudo_label_miou' in summary[name]:
+            e = summary[name]
+            print(f'{name}: pseudo-label mIoU (train_dev) '
+                  f'{e["pseudo_label_miou"]:.2f}  ({e["pseudo_label_dir"]})')
+    seg = summary.get('segmentation')
+    if seg:
+        print(f'segmentation ({seg["cam_run"]}): val_dev mIoU '
+              f'{seg["miou"]:.2f}, with CRF {seg["miou_crf"]:.2f}')
 
 
 def write_json(path: str, obj: Dict) -> None:
@@ -265,6 +390,81 @@ def write_json(path: str, obj: Dict) -> None:
     with open(path + '.tmp', 'w') as f:
         json.dump(obj, f, indent=2)
     os.replace(path + '.tmp', path)
+
+
+def main() -> None:
+    """Run the stages over the experiments and seeds; write the summary."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--work-dir', default='work_dirs/demo')
+    parser.add_argument(
+        '--data-root',
+        help='MSRC-VOC folder (default: $RPNET_DEMO_DATA, data/msrc_voc or '
+        '../shared/data/msrc_voc)')
+    parser.add_argument(
+        '--seeds', type=int, nargs='+', default=[0],
+        help='training seeds (randomness.seed) of every CAM experiment')
+    parser.add_argument(
+        '--subset',
+        type=float,
+        default=1.0,
+        help='keep this fraction of each class (Table II), e.g. 0.25')
+    parser.add_argument(
+        '--only', nargs='+', choices=sorted(EXPERIMENTS), default=['rpnet'],
+        help='CAM experiments')
+    parser.add_argument(
+        '--refine', nargs='*', default=None,
+        help='experiments whose CAMs (first seed) go through IRN '
+        '(default: rpnet when it runs; none: --refine with no name)')
+    parser.add_argument(
+        '--segment', nargs='*', default=None,
+        help='experiment whose pseudo-labels train DeepLab-LargeFOV '
+        '(default: rpnet when it runs; none: --segment with no name)')
+    args = parser.parse_args()
+    try:
+        data_root = resolve_demo_data_root(args.data_root)
+    except FileNotFoundError as e:
+        sys.exit(f'error: {e}')
+    demo = Demo(osp.relpath(data_root, ROOT), args.work_dir)
+    for stage in ('refine', 'segment'):
+        if getattr(args, stage) is None:
+            setattr(args, stage, ['rpnet'] if 'rpnet' in args.only else [])
+        unknown = set(getattr(args, stage)) - set(args.only)
+        if unknown:
+            parser.error(f'--{stage} {sorted(unknown)}: not in --only')
+    if len(args.segment) > 1:
+        parser.error('--segment takes at most one experiment')
+    missing = set(args.segment) - set(args.refine)
+    if missing:
+        parser.error(f'--segment {sorted(missing)} needs its pseudo-labels: '
+                     'add it to --refine')
+    start = time.time()
+    out = osp.join(ROOT, args.work_dir, 'summary.json')
+    os.makedirs(osp.dirname(out), exist_ok=True)
+    summary = {}
+    if osp.isfile(out):  # keep the experiments of earlier invocations
+        with open(out) as f:
+            summary = json.load(f)
+    seed = args.seeds[0]
+    for name in args.only:
+        old = {r['seed']: r for r in summary.get(name, {}).get('runs', [])}
+        for s in args.seeds:
+            old[s] = run_cam_stage(demo, name, s, args.subset)
+            summary[name] = {
+                **summary.get(name, {}),
+                **summarize(name, list(old.values()), args.subset)
+            }
+            write_json(out, summary)
+        if name in args.refine:
+            summary[name].update(run_refine_stage(demo, name, seed))
+            write_json(out, summary)
+        if name in args.segment:
+            summary['segmentation'] = run_segment_stage(demo, name, seed)
+            write_json(out, summary)
+    summary['total_s'] = time.time() - start
+    write_json(out, summary)
+    print_table(summary, args.only)
+    print(f'total {summary["total_s"]:.0f} s; summary: '
+          f'{osp.relpath(out, ROOT)}')
 
 
 if __name__ == '__main__':

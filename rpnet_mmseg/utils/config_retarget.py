@@ -1,0 +1,56 @@
+"""Point a parsed config at other folders, as ``--cfg-options``.
+
+mmengine substitutes ``{{_base_.cam_dir}}`` and copies ``data_root`` into
+each dataset when a config is parsed, so overriding the top-level key
+afterwards changes nothing below it. :func:`retarget_options` walks the
+parsed config instead and rewrites every string that starts with one of the
+given prefixes, returning ``key.path=value`` options (list items by index)
+that ``tools/train.py`` / ``tools/test.py`` accept.
+"""
+from typing import Any, Dict, Iterator, List, Tuple
+
+__all__ = ['retarget_options']
+
+
+def _string_leaves(node: Any, path: str = '') -> Iterator[Tuple[str, str]]:
+    """Yield ``(dotted.path, value)`` of every string below ``node``."""
+    if isinstance(node, dict):
+        items = node.items()
+    elif isinstance(node, (list, tuple)):
+        items = enumerate(node)
+    else:
+        if isinstance(node, str):
+            yield path, node
+        return
+    for key, value in items:
+        yield from _string_leaves(value, f'{path}.{key}' if path else str(key))
+
+
+def _norm(prefix: str) -> str:
+    return prefix.rstrip('/')
+
+
+def retarget_options(cfg: Any, replacements: Dict[str, str]) -> List[str]:
+    """Options that move every path under an old prefix to a new one.
+
+    A string matches a prefix when it equals it or continues it with ``/``.
+    The longest matching prefix wins.
+
+    Args:
+        cfg (Config | dict): The parsed config.
+        replacements (dict[str, str]): Old prefix -> new prefix.
+
+    Returns:
+        list[str]: ``key.path=new_value`` options, sorted.
+    """
+    olds = sorted((_norm(o) for o in replacements), key=len, reverse=True)
+    new_of = {_norm(o): _norm(n) for o, n in replacements.items()}
+    options = []
+    for path, value in _string_leaves(dict(cfg)):
+        for old in olds:
+            if value == old or value.startswith(old + '/'):
+                new = new_of[old] + value[len(old):]
+                if new != value:
+                    options.append(f'{path}={new}')
+                break
+    return sorted(options)
