@@ -2,7 +2,7 @@
 from typing import Dict, List
 
 import torch
-from mmengine.model import is_model_wrapper
+from mmengine.model import BaseTTAModel, is_model_wrapper
 from torch import nn
 
 
@@ -11,14 +11,16 @@ def checkpoint_mismatches(model: nn.Module,
     """Describe how ``state_dict`` differs from ``model``'s parameters.
 
     Args:
-        model (nn.Module): The model (a wrapper is unwrapped).
+        model (nn.Module): The model (a wrapper or TTA model is unwrapped).
         state_dict (dict): The checkpoint's ``state_dict``.
 
     Returns:
         list[str]: One line per missing key, unexpected key or shape
         mismatch (at most 5 of each kind); empty when they match.
     """
-    if is_model_wrapper(model):
+    # DDP wrappers and test-time-augmentation models (tools/test.py --tta)
+    # hold the network as ``.module``; mmengine loads the checkpoint into it.
+    if is_model_wrapper(model) or isinstance(model, BaseTTAModel):
         model = model.module
     own = model.state_dict()
     state = {k[7:] if k.startswith('module.') else k: v
