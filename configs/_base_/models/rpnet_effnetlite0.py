@@ -28,19 +28,22 @@ model = dict(
         alpha=0.3,
         beta=0.5,
         prototype_source='pair',
-        # Default: the authors' release variant of the losses (classification
-        # on the original features, L_self between max-normalised CAMs of the
-        # image's classes, FM max-normalised x 1.3): the paper's literal
-        # variant (cls_loss_on='enhanced', self_loss_on='feature',
-        # max_normalize=False, scale=1.0) collapses on MSRC (README).
+        # Default (chosen on the MSRC demo, README "Which losses"): the
+        # classification loss on both f_N and f_N' = G(FM) f_N (the enhanced
+        # term trains the projections and prototypes through G(FM), eqs.
+        # 7-12), L_self between the max-normalised CAMs of the image's
+        # classes with the enhanced map a detached target (release), FM
+        # max-normalised x 1.3 (release). Other readings: configs/rpnet/
+        # rpnet-{releasegrad,paperloss,paperlossgrad}_*.
         reweight=dict(
             type='GaussianReweighting',
             sigma=3.0,
             kernel_size=5,
             max_normalize=True,
             scale=1.3),
-        cls_loss_on='original',
+        cls_loss_on='both',
         self_loss_on='cam',
         loss_cls=dict(type='MultiLabelSoftMarginLoss'),
-        loss_self=dict(type='SelfSupervisedLoss', loss_weight=10.0)),
+        loss_self=dict(
+            type='SelfSupervisedLoss', loss_weight=10.0, detach_target=True)),
     test_cfg=dict(scales=(1.0, 0.5, 1.5, 2.0), flip=True, cam_stride=4))
