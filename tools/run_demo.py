@@ -61,7 +61,7 @@ from rpnet_mmseg.utils import (StagePaths, resolve_demo_data_root,  # noqa
 CONFIG_DATA_ROOT = '../shared/data/msrc_voc'
 CONFIG_RUN_ROOT = 'work_dirs/demo/rpnet/seed_0'
 FIXED_T = 0.15
-IRN_CONFIG = 'configs/irn/irn_effnetlite0_1xb16-6ep_msrc-192x192.py'
+IRN_CONFIG = 'configs/irn/irn_effnetlite0_1xb16-3ep_msrc-192x192.py'
 SEG_CONFIG = ('configs/deeplab/'
               'deeplab-largefov_effnetlite0-d16_1xb8-300it_msrc-pseudo-256x256.py')
 SEG_CRF_CONFIG = ('configs/deeplab/deeplab-largefov-crf_effnetlite0-d16_'
@@ -169,6 +169,11 @@ def eval_cams(demo: Demo, cam_dir: str, split: str, out_json: str,
     return read_json(out_json)
 
 
+def cfg_options(options: Sequence[str]) -> List[str]:
+    """``--cfg-options`` followed by ``options``; nothing when empty."""
+    return ['--cfg-options', *options] if options else []
+
+
 def read_json(path: str) -> Dict:
     """Load a JSON file (relative to the repository root)."""
     with open(osp.join(ROOT, path)) as f:
@@ -209,16 +214,17 @@ def run_cam_stage(demo: Demo, name: str, seed: int, subset: float) -> Dict:
     if not osp.isfile(osp.join(ROOT, ckpt)):
         times['train_s'] = run([
             py, 'tools/train.py', config, '--work-dir', paths.cam_work_dir,
-            '--resume', '--cfg-options', *options
+            '--resume', *cfg_options(options)
         ])
     names = demo.split_names('ImageSets/Segmentation/train.txt')
     times['cam_s'] = 0.0
     if not all_present(paths.cam_dir, names, '.npy'):
         times['cam_s'] = run([
             py, 'tools/test.py', config, ckpt, '--work-dir',
-            paths.cam_work_dir, '--cfg-options', *options,
-            f'test_evaluator.output_dir={paths.cam_dir}',
-            f'test_dataloader.dataset.skip_done_dir={paths.cam_dir}'
+            paths.cam_work_dir, *cfg_options(options + [
+                f'test_evaluator.output_dir={paths.cam_dir}',
+                f'test_dataloader.dataset.skip_done_dir={paths.cam_dir}'
+            ])
         ])
     start = time.time()
     full = eval_cams(
@@ -264,29 +270,29 @@ def run_refine_stage(demo: Demo, name: str, seed: int) -> Dict:
     if not all_present(paths.relation_label_dir, names, '.png'):
         times['relation_label_s'] = run([
             py, 'tools/make_relation_labels.py', IRN_CONFIG,
-            '--cfg-options', *options
+            *cfg_options(options)
         ])
     ckpt = osp.join(paths.irn_work_dir,
                     f'epoch_{cfg.train_cfg.max_epochs}.pth')
     if not osp.isfile(osp.join(ROOT, ckpt)):
         times['irn_train_s'] = run([
             py, 'tools/train.py', IRN_CONFIG, '--work-dir',
-            paths.irn_work_dir, '--resume', '--cfg-options', *options,
-            f'randomness.seed={seed}'
+            paths.irn_work_dir, '--resume',
+            *cfg_options(options + [f'randomness.seed={seed}'])
         ])
     eval_json = osp.join(paths.root, 'pseudo_label_eval.json')
     if not (all_present(paths.pseudo_label_dir, names, '.png')
             and osp.isfile(osp.join(ROOT, eval_json))):
         times['pseudo_label_s'] = run([
             py, 'tools/test.py', IRN_CONFIG, ckpt, '--work-dir',
-            paths.irn_work_dir, '--out-json', eval_json, '--cfg-options',
-            *options
+            paths.irn_work_dir, '--out-json', eval_json,
+            *cfg_options(options)
         ])
     run([
         py, 'tools/draw_overlays.py', IRN_CONFIG, '--out-dir',
         paths.pseudo_label_overlay_dir, '--split',
         'ImageSets/Segmentation/train_dev.txt', '--num', '8',
-        '--cfg-options', *options
+        *cfg_options(options)
     ])
     return dict(
         relation_label_dir=paths.relation_label_dir,
@@ -307,8 +313,8 @@ def run_segment_stage(demo: Demo, name: str, seed: int) -> Dict:
     if not osp.isfile(osp.join(ROOT, last)):
         times['seg_train_s'] = run([
             py, 'tools/train.py', SEG_CONFIG, '--work-dir',
-            paths.seg_work_dir, '--resume', '--cfg-options', *options,
-            f'randomness.seed={seed}'
+            paths.seg_work_dir, '--resume',
+            *cfg_options(options + [f'randomness.seed={seed}'])
         ])
     best = sorted(glob.glob(osp.join(ROOT, paths.seg_work_dir,
                                      'best_mIoU_*.pth')))
@@ -324,7 +330,7 @@ def run_segment_stage(demo: Demo, name: str, seed: int) -> Dict:
             times[f'seg_test{key}_s'] = run([
                 py, 'tools/test.py', config, ckpt, '--work-dir',
                 paths.seg_work_dir, '--out-json', eval_json,
-                '--cfg-options', *demo.options(config, paths)
+                *cfg_options(demo.options(config, paths))
             ])
         results[f'miou{key}'] = miou_of(read_json(eval_json))
     return dict(
