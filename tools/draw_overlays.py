@@ -1,4 +1,4 @@
-"""Draw pseudo-label overlays: image | CAMs | relation label | pseudo-label | mask.
+"""Pseudo-label overlays: image | CAMs | relation label | label | mask.
 
 The folders and class names come from the IRN config (the same one that
 ``tools/test.py`` wrote the pseudo-labels with); each can be overridden.
@@ -6,7 +6,7 @@ The folders and class names come from the IRN config (the same one that
 Example::
 
     python tools/draw_overlays.py \\
-        configs/irn/irn_effnetlite0_1xb16-6ep_msrc-192x192.py \\
+        configs/irn/irn_effnetlite0_1xb8-3ep_msrc-192x192.py \\
         --split ImageSets/Segmentation/train_dev.txt --num 8
 """
 import argparse
@@ -30,12 +30,18 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Pseudo-label overlays of an IRN config\'s folders')
     parser.add_argument('config', help='IRN config')
-    parser.add_argument('--out-dir', help='where the PNGs go (default: the '
-                        "config's pseudo_label_overlay_dir)")
-    parser.add_argument('--label-dir', help='pseudo-label PNGs (default: '
-                        "the config's LabelPNGWriter output_dir)")
-    parser.add_argument('--cam-dir', help='CAM files (default: the test '
-                        "pipeline's LoadCAMFromFile cam_dir)")
+    parser.add_argument(
+        '--out-dir',
+        help='where the PNGs go (default: the '
+        "config's pseudo_label_overlay_dir)")
+    parser.add_argument(
+        '--label-dir',
+        help='pseudo-label PNGs (default: '
+        "the config's LabelPNGWriter output_dir)")
+    parser.add_argument(
+        '--cam-dir',
+        help='CAM files (default: the test '
+        "pipeline's LoadCAMFromFile cam_dir)")
     parser.add_argument(
         '--relation-label-dir',
         help="relation labels (default: the training set's label folder)")
@@ -110,8 +116,8 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
     out_dir = args.out_dir or cfg.get('pseudo_label_overlay_dir') or \
         osp.join(cfg.get('work_dir', 'work_dirs'), 'pseudo_label_overlays')
     split = args.split or test_set['ann_file']
-    names = _read_split(split if osp.isabs(split) else osp.join(
-        data_root, split))
+    names = _read_split(
+        split if osp.isabs(split) else osp.join(data_root, split))
     prefix = test_set.get('data_prefix') or {}
     written = save_label_overlays(
         label_dir,
@@ -127,8 +133,8 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
         img_suffix=test_set.get('img_suffix', '.jpg'),
         mask_dir=prefix.get('seg_map_path', 'SegmentationClass'),
         mask_suffix=test_set.get('seg_map_suffix', '.png'))
-    print_log(f'{len(written)} overlays written to {out_dir}',
-              logger='current')
+    print_log(
+        f'{len(written)} overlays written to {out_dir}', logger='current')
     return written
 
 

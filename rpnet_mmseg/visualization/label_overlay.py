@@ -116,13 +116,12 @@ def draw_label_overlay(image: np.ndarray,
                    for k, cam in zip(keys, cams)]
     if relation_label is not None:
         panels.append(('relation label',
-                       colorize_labels(relation_label, palette,
-                                       ignore_index)))
-    panels.append(('pseudo-label',
-                   colorize_labels(label, palette, ignore_index)))
+                       colorize_labels(relation_label, palette, ignore_index)))
+    panels.append(('pseudo-label', colorize_labels(label, palette,
+                                                   ignore_index)))
     if mask is not None:
-        panels.append(('ground truth',
-                       colorize_labels(mask, palette, ignore_index)))
+        panels.append(
+            ('ground truth', colorize_labels(mask, palette, ignore_index)))
     return draw_panels(panels, panel_inches, dpi)
 
 

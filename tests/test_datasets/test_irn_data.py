@@ -62,8 +62,11 @@ def _dataset(root, rel, pipeline):
 TRAIN_PIPELINE = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
-    dict(type='RandomResize', scale=(52, 52), ratio_range=(0.5, 1.5),
-         keep_ratio=True),
+    dict(
+        type='RandomResize',
+        scale=(52, 52),
+        ratio_range=(0.5, 1.5),
+        keep_ratio=True),
     dict(type='RandomCrop', crop_size=(24, 24)),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackSegInputs'),
@@ -89,8 +92,7 @@ def test_image_and_relation_label_move_together(tmp_path):
         # bilinear blending on the edges of the blocks).
         colours = np.stack([palette_bgr[v] for v in (0, 1, 2, 255)])
         nearest = np.array([0, 1, 2, 255])[np.argmin(
-            np.abs(img[:, :, None, :] - colours[None, None]).sum(-1),
-            axis=-1)]
+            np.abs(img[:, :, None, :] - colours[None, None]).sum(-1), axis=-1)]
         assert (nearest == label).mean() > 0.9, trial
     assert flips == {True, False}
     assert len(shapes) > 1
@@ -108,17 +110,23 @@ def test_missing_relation_labels_are_named(tmp_path):
 def _cam_file(path, keys, size, stride=4, cam_size=None):
     h, w = size
     ch, cw = cam_size or (-(-h // stride), -(-w // stride))
-    np.save(path, {
-        'keys': np.asarray(keys, np.int64),
-        'cam': np.random.rand(len(keys), ch, cw).astype(np.float32),
-        'high_res': np.random.rand(len(keys), h, w).astype(np.float32),
-    }, allow_pickle=True)
+    np.save(
+        path, {
+            'keys': np.asarray(keys, np.int64),
+            'cam': np.random.rand(len(keys), ch, cw).astype(np.float32),
+            'high_res': np.random.rand(len(keys), h, w).astype(np.float32),
+        },
+        allow_pickle=True)
 
 
 def _results(tmp_path, name='im', size=(13, 18), gt_label=(1, 0)):
-    return dict(img_path=str(tmp_path / f'{name}.jpg'), img_id=name,
-                img=np.zeros(size + (3, ), np.uint8), img_shape=size,
-                ori_shape=size, gt_label=np.asarray(gt_label, np.float32))
+    return dict(
+        img_path=str(tmp_path / f'{name}.jpg'),
+        img_id=name,
+        img=np.zeros(size + (3, ), np.uint8),
+        img_shape=size,
+        ori_shape=size,
+        gt_label=np.asarray(gt_label, np.float32))
 
 
 def test_load_cam_and_pack(tmp_path):
@@ -157,14 +165,19 @@ def test_cam_errors_name_the_file(tmp_path):
     _cam_file(path, [0], (12, 18))  # high_res of another size
     with pytest.raises(ValueError, match=path):
         load(_results(tmp_path))
-    np.save(path, {'keys': np.array([0]),
-                   'high_res': np.random.rand(1, 13, 18)}, allow_pickle=True)
+    np.save(
+        path, {
+            'keys': np.array([0]),
+            'high_res': np.random.rand(1, 13, 18)
+        },
+        allow_pickle=True)
     with pytest.raises(ValueError, match=f'{path}: missing "cam"'):
         load(_results(tmp_path))
     # Without the key check, keys need not match gt_label.
     _cam_file(path, [1], (13, 18))
-    assert LoadCAMFromFile(str(tmp_path), check_keys=False)(
-        _results(tmp_path))['cam_keys'].tolist() == [1]
+    assert LoadCAMFromFile(
+        str(tmp_path),
+        check_keys=False)(_results(tmp_path))['cam_keys'].tolist() == [1]
 
 
 def test_pack_cam_inputs_needs_the_cam(tmp_path):

@@ -55,5 +55,7 @@ def test_size_mismatch_names_the_image():
     metric = PseudoLabelIoUMetric()
     metric.dataset_meta = dict(classes=CLASSES)
     with pytest.raises(ValueError, match=r'a\.jpg.*\(2, 3\).*\(2, 2\)'):
-        metric.process({}, [_sample('a', np.zeros((2, 3), np.int64),
-                                    np.zeros((2, 2), np.int64))])
+        metric.process({}, [
+            _sample('a', np.zeros((2, 3), np.int64), np.zeros(
+                (2, 2), np.int64))
+        ])

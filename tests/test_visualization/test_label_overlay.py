@@ -20,16 +20,24 @@ def _inputs(h=20, w=30):
     label = np.zeros((h, w), np.int64)
     label[5:15, 5:12] = 1
     label[0] = 255
-    cams = {'keys': np.array([0, 1]),
-            'high_res': rng.random((2, h, w)).astype(np.float32)}
+    cams = {
+        'keys': np.array([0, 1]),
+        'high_res': rng.random((2, h, w)).astype(np.float32)
+    }
     return image, label, cams
 
 
 def test_panels_grow_with_what_is_drawn():
     image, label, cams = _inputs()
     bare = draw_label_overlay(image, label, CLASSES, PALETTE)
-    full = draw_label_overlay(image, label, CLASSES, PALETTE, cam_dict=cams,
-                              relation_label=label, mask=label)
+    full = draw_label_overlay(
+        image,
+        label,
+        CLASSES,
+        PALETTE,
+        cam_dict=cams,
+        relation_label=label,
+        mask=label)
     assert bare.dtype == np.uint8 and bare.shape[2] == 3
     # image + label = 2 panels; + 2 CAMs + relation label + mask = 6.
     assert full.shape[1] == pytest.approx(bare.shape[1] * 3, abs=3)
@@ -58,13 +66,20 @@ def test_save_overlays_and_missing_label(tmp_path):
         np.save(tmp_path / f'{name}.npy', cams, allow_pickle=True)
     save_label_png(str(root / 'SegmentationClass' / 'a.png'), label)
     written = save_label_overlays(
-        str(tmp_path / 'pl'), str(root), names, str(tmp_path / 'out'),
-        CLASSES, PALETTE, cam_dir=str(tmp_path), max_images=2)
+        str(tmp_path / 'pl'),
+        str(root),
+        names,
+        str(tmp_path / 'out'),
+        CLASSES,
+        PALETTE,
+        cam_dir=str(tmp_path),
+        max_images=2)
     assert [osp.basename(p) for p in written] == ['a.png', 'b.png']
     with_mask = np.array(Image.open(written[0]))
     without = np.array(Image.open(written[1]))
     assert with_mask.shape[1] > without.shape[1]  # the mask panel
     os.remove(tmp_path / 'pl' / 'c.png')
     with pytest.raises(FileNotFoundError, match=r'pl/c\.png'):
-        save_label_overlays(str(tmp_path / 'pl'), str(root), ['c'],
-                            str(tmp_path / 'out'), CLASSES, PALETTE)
+        save_label_overlays(
+            str(tmp_path / 'pl'), str(root), ['c'], str(tmp_path / 'out'),
+            CLASSES, PALETTE)

@@ -69,8 +69,7 @@ class IRNDisplacementHead(BaseModule):
                  fine_levels: Sequence[int] = (0, ),
                  fuse_channels: int = 256,
                  in_index: Optional[Sequence[int]] = None,
-                 loss_displacement: ConfigType = dict(
-                     type='DisplacementLoss'),
+                 loss_displacement: ConfigType = dict(type='DisplacementLoss'),
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.in_channels = list(in_channels)
@@ -122,8 +121,7 @@ class IRNDisplacementHead(BaseModule):
             for i in self.fine_levels
         ]
         if self.fuse_coarse is not None:
-            coarse_size = finest_size(
-                [feats[i] for i in self.coarse_levels])
+            coarse_size = finest_size([feats[i] for i in self.coarse_levels])
             coarse = [
                 F.relu(upsample_to(self.laterals[i](feats[i]), coarse_size))
                 for i in self.coarse_levels

@@ -61,8 +61,7 @@ class IRNEdgeHead(BaseModule):
         self.laterals = nn.ModuleList(
             nn.Sequential(
                 nn.Conv2d(c, channels, 1, bias=False),
-                nn.GroupNorm(num_groups, channels))
-            for c in self.in_channels)
+                nn.GroupNorm(num_groups, channels)) for c in self.in_channels)
         self.conv_edge = nn.Conv2d(
             channels * len(self.in_channels), 1, 1, bias=True)
         self.loss_affinity = MODELS.build(loss_affinity)

@@ -132,15 +132,16 @@ class IRNet(BaseSegmentor):
     def _stride4_labels(self, data_samples: SampleList,
                         size: Tuple[int, int]) -> Tensor:
         """Relation labels of the batch on the boundary map's grid."""
-        missing = [i for i, ds in enumerate(data_samples)
-                   if 'gt_sem_seg' not in ds]
+        missing = [
+            i for i, ds in enumerate(data_samples) if 'gt_sem_seg' not in ds
+        ]
         if missing:
             raise KeyError(
                 f'data samples {missing} have no gt_sem_seg: IRN trains on '
-                'relation labels (LoadAnnotations on a RelationLabelDataset, '
-                'then PackSegInputs)')
-        labels = torch.stack(
-            [ds.gt_sem_seg.data[0] for ds in data_samples]).long()
+                'relation labels (PseudoLabelSegDataset on the relation-label '
+                'folder, LoadAnnotations, then PackSegInputs)')
+        labels = torch.stack([ds.gt_sem_seg.data[0]
+                              for ds in data_samples]).long()
         return sample_label_grid(labels, size)
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
@@ -218,8 +219,9 @@ class IRNet(BaseSegmentor):
     @staticmethod
     def _name(ds: SegDataSample, i: int) -> str:
         """Image name for error messages."""
-        return str(ds.metainfo.get('img_path', ds.metainfo.get(
-            'img_id', f'image {i}')))
+        return str(
+            ds.metainfo.get('img_path',
+                            ds.metainfo.get('img_id', f'image {i}')))
 
     @torch.no_grad()
     def predict(self,
@@ -255,7 +257,8 @@ class IRNet(BaseSegmentor):
                     f'{name}: the data sample has no "cam" / "cam_keys" '
                     'field: load the CAMs in the test pipeline '
                     '(LoadCAMFromFile, then PackCAMInputs)')
-            boundary = self.predict_boundary(inputs[i:i + 1, :, :img_h, :img_w])
+            boundary = self.predict_boundary(inputs[i:i +
+                                                    1, :, :img_h, :img_w])
             cams = ds.cam.to(boundary)
             keys = ds.cam_keys.long()
             if tuple(cams.shape[-2:]) != tuple(boundary.shape):
@@ -266,8 +269,7 @@ class IRNet(BaseSegmentor):
             label = walk_to_pseudo_label(
                 cams,
                 keys,
-                boundary,
-                (ori_h, ori_w),
+                boundary, (ori_h, ori_w),
                 self.test_path_index,
                 beta=self.beta,
                 exp_times=self.exp_times,

@@ -84,8 +84,8 @@ class AffinityLoss(nn.Module):
         Returns:
             dict[str, Tensor]: ``loss_bg_pos``, ``loss_fg_pos``, ``loss_neg``.
         """
-        for name, mask in (('bg_pos', bg_pos), ('fg_pos', fg_pos),
-                           ('neg', neg)):
+        for name, mask in (('bg_pos', bg_pos), ('fg_pos', fg_pos), ('neg',
+                                                                    neg)):
             if mask.shape != affinity.shape:
                 raise ValueError(f'{name} mask {tuple(mask.shape)} does not '
                                  f'match the affinity {tuple(affinity.shape)}')

@@ -15,8 +15,8 @@ import pytest
 from PIL import Image
 from scipy.ndimage import binary_dilation, binary_erosion, uniform_filter
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
+REPO = osp.dirname(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 CLASSES = ('background', 'red', 'green', 'blue')
 PALETTE = [[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0]]
 COLOURS = {0: (220, 30, 30), 1: (30, 200, 40), 2: (40, 60, 230)}
@@ -38,8 +38,9 @@ def _relation_label(mask):
     label = mask.copy()
     for value in np.unique(mask):
         region = mask == value
-        band = binary_dilation(region, iterations=1) & ~binary_erosion(
-            region, iterations=1)
+        band = binary_dilation(
+            region, iterations=1) & ~binary_erosion(
+                region, iterations=1)
         label[band] = 255
     return label
 
@@ -87,8 +88,10 @@ def build_irn_data(root, work, num_images=12, seed=0):
                 osp.join(root, 'SegmentationClass', name + '.png'), mask)
             masked.append(name)
         _save_label(osp.join(rel_dir, name + '.png'), _relation_label(mask))
-        np.save(osp.join(cam_dir, name + '.npy'), _cams(mask, class_ids),
-                allow_pickle=True)
+        np.save(
+            osp.join(cam_dir, name + '.npy'),
+            _cams(mask, class_ids),
+            allow_pickle=True)
         vec = np.zeros(3, np.float32)
         vec[class_ids] = 1
         labels[name] = vec
@@ -98,8 +101,11 @@ def build_irn_data(root, work, num_images=12, seed=0):
     with open(osp.join(root, 'ImageSets/Segmentation/train.txt'), 'w') as f:
         f.write('\n'.join(names) + '\n')
     return types.SimpleNamespace(
-        names=names, masked=masked, cam_dir=cam_dir,
-        relation_label_dir=rel_dir, keys=keys)
+        names=names,
+        masked=masked,
+        cam_dir=cam_dir,
+        relation_label_dir=rel_dir,
+        keys=keys)
 
 
 CONFIG = '''
@@ -189,15 +195,23 @@ def irn_job(tmp_path):
 
     def write_config(name, epochs=2, norm='BN', out_dir=None):
         text = CONFIG.format(
-            root=root, cam_dir=data.cam_dir, rel_dir=data.relation_label_dir,
+            root=root,
+            cam_dir=data.cam_dir,
+            rel_dir=data.relation_label_dir,
             out_dir=out_dir or str(tmp_path / 'pseudo_labels'),
-            classes=CLASSES, palette=PALETTE, norm=norm, epochs=epochs)
+            classes=CLASSES,
+            palette=PALETTE,
+            norm=norm,
+            epochs=epochs)
         path = tmp_path / name
         path.write_text(text)
         return str(path)
 
     return types.SimpleNamespace(
-        root=root, tmp=tmp_path, repo=REPO, data=data,
+        root=root,
+        tmp=tmp_path,
+        repo=REPO,
+        data=data,
         write_config=write_config)
 
 
@@ -207,9 +221,13 @@ def _run_tool(args, script='tools/train.py', env_extra=None):
     import sys
     env = dict(os.environ, PYTHONUNBUFFERED='1', OMP_NUM_THREADS='1')
     env.update(env_extra or {})
-    return subprocess.run([sys.executable, script] + list(args), cwd=REPO,
-                          env=env, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, script] + list(args),
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300)
 
 
 @pytest.fixture
@@ -229,14 +247,20 @@ def trained_irn(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('irn_trained')
     data = build_irn_data(str(tmp / 'data'), str(tmp / 'work'))
     cfg = tmp / 'irn.py'
-    cfg.write_text(CONFIG.format(
-        root=str(tmp / 'data'), cam_dir=data.cam_dir,
-        rel_dir=data.relation_label_dir, out_dir=str(tmp / 'pseudo_labels'),
-        classes=CLASSES, palette=PALETTE, norm='BN', epochs=1))
+    cfg.write_text(
+        CONFIG.format(
+            root=str(tmp / 'data'),
+            cam_dir=data.cam_dir,
+            rel_dir=data.relation_label_dir,
+            out_dir=str(tmp / 'pseudo_labels'),
+            classes=CLASSES,
+            palette=PALETTE,
+            norm='BN',
+            epochs=1))
     work = str(tmp / 'work_dir')
     res = _run_tool([str(cfg), '--work-dir', work])
     assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
     ckpt = osp.join(work, 'epoch_1.pth')
     assert osp.isfile(ckpt)
-    return types.SimpleNamespace(tmp=tmp, data=data, cfg=str(cfg),
-                                 work=work, ckpt=ckpt, repo=REPO)
+    return types.SimpleNamespace(
+        tmp=tmp, data=data, cfg=str(cfg), work=work, ckpt=ckpt, repo=REPO)

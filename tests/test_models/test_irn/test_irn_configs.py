@@ -17,8 +17,8 @@ from mmengine.structures import PixelData
 from mmseg.registry import DATASETS, MODELS
 from mmseg.structures import SegDataSample
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
+REPO = osp.dirname(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'irn', '*.py')))
 IDS = [osp.basename(p) for p in CONFIGS]
 
@@ -42,19 +42,22 @@ def _batch(num_classes, size=64, n=2):
         seg[:, 8:40, 10:30] = 1
         seg[:, 20:56, 34:60] = 1 + (i + 1) % (num_classes - 1)
         seg[:, 8:40, 30:34] = 255
-        ds = SegDataSample(metainfo=dict(
-            img_shape=(size, size), ori_shape=(size, size),
-            pad_shape=(size, size)))
+        ds = SegDataSample(
+            metainfo=dict(
+                img_shape=(size, size),
+                ori_shape=(size, size),
+                pad_shape=(size, size)))
         ds.gt_sem_seg = PixelData(data=seg)
         samples.append(ds)
     return dict(inputs=inputs, data_samples=samples)
 
 
 def test_both_configs_exist():
-    assert any(n.startswith('irn_resnet50_1xb32-3ep_voc12aug-512x512')
-               for n in IDS)
-    assert any(n.startswith('irn_effnetlite0_1xb16-') and
-               n.endswith('_msrc-192x192.py') for n in IDS)
+    assert any(
+        n.startswith('irn_resnet50_1xb32-3ep_voc12aug-512x512') for n in IDS)
+    assert any(
+        n.startswith('irn_effnetlite0_1xb') and n.endswith('_msrc-192x192.py')
+        for n in IDS)
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=IDS)
@@ -70,8 +73,9 @@ def test_one_step_reaches_every_trainable_parameter(path):
         _batch(len(cfg.train_dataloader.dataset.metainfo['classes'])),
         training=True)
     losses = model.loss(data['inputs'], data['data_samples'])
-    assert set(losses) == {'loss_bg_pos', 'loss_fg_pos', 'loss_neg',
-                           'loss_dp_fg', 'loss_dp_bg'}
+    assert set(losses) == {
+        'loss_bg_pos', 'loss_fg_pos', 'loss_neg', 'loss_dp_fg', 'loss_dp_bg'
+    }
     total = sum(losses.values())
     assert torch.isfinite(total)
     total.backward()
@@ -104,8 +108,10 @@ def test_irn_settings_and_stage_folders(path):
     train_set = cfg.train_dataloader.dataset
     assert DATASETS.get(train_set.type) is not None
     assert train_set.pseudo_label_dir == cfg.relation_label_dir
-    loaders = [t for t in cfg.test_dataloader.dataset.pipeline
-               if t.type == 'LoadCAMFromFile']
+    loaders = [
+        t for t in cfg.test_dataloader.dataset.pipeline
+        if t.type == 'LoadCAMFromFile'
+    ]
     assert len(loaders) == 1 and loaders[0].cam_dir == cfg.cam_dir
     writer, metric = cfg.test_evaluator
     assert writer.type == 'LabelPNGWriter'
@@ -116,14 +122,19 @@ def test_irn_settings_and_stage_folders(path):
                 'irn_work_dir'):
         assert cfg[key].startswith(cfg.work_root + '/')
     # Inference at the image's own size: no resize in the test pipeline.
-    assert not [t for t in cfg.test_dataloader.dataset.pipeline
-                if 'Resize' in t.type]
+    assert not [
+        t for t in cfg.test_dataloader.dataset.pipeline if 'Resize' in t.type
+    ]
 
 
-def test_msrc_demo_folders():
+def test_msrc_demo_folders_agree_with_stage_paths():
+    """The demo config's folders are StagePaths' of its work_root."""
+    from rpnet_mmseg.utils import StagePaths
     cfg = Config.fromfile(
         [p for p in CONFIGS if 'msrc' in osp.basename(p)][0])
-    assert cfg.work_root == 'work_dirs/demo/rpnet'
-    assert cfg.cam_dir == 'work_dirs/demo/rpnet/cams'
-    assert cfg.relation_label_dir == 'work_dirs/demo/rpnet/relation_labels'
-    assert cfg.pseudo_label_dir == 'work_dirs/demo/rpnet/pseudo_labels'
+    assert cfg.work_root.startswith('work_dirs/demo/rpnet')
+    paths = StagePaths(cfg.work_root)
+    assert cfg.cam_dir == paths.cam_dir
+    assert cfg.relation_label_dir == paths.relation_label_dir
+    assert cfg.pseudo_label_dir == paths.pseudo_label_dir
+    assert cfg.work_dir == paths.irn_work_dir

@@ -10,11 +10,13 @@ from rpnet_mmseg.models.irn.utils import (gather_destinations,
                                           sample_label_grid, upsample_to)
 
 
-def _feats(b=2, sizes=((16, 12), (8, 6), (4, 3), (4, 3)),
+def _feats(b=2,
+           sizes=((16, 12), (8, 6), (4, 3), (4, 3)),
            channels=(8, 16, 32, 64)):
     g = torch.Generator().manual_seed(0)
-    return [torch.randn(b, c, *s, generator=g)
-            for c, s in zip(channels, sizes)]
+    return [
+        torch.randn(b, c, *s, generator=g) for c, s in zip(channels, sizes)
+    ]
 
 
 def test_edge_head_shapes():
@@ -25,8 +27,8 @@ def test_edge_head_shapes():
     odd = _feats(sizes=((13, 11), (7, 6), (4, 3), (4, 3)))
     assert head(odd).shape == (2, 1, 13, 11)
     # A subset of levels through in_index.
-    sub = IRNEdgeHead(in_channels=[8, 64], in_index=(0, 3), channels=8,
-                      num_groups=2)
+    sub = IRNEdgeHead(
+        in_channels=[8, 64], in_index=(0, 3), channels=8, num_groups=2)
     assert sub(_feats()).shape == (2, 1, 16, 12)
     assert sub.conv_edge.in_channels == 16
 
@@ -43,7 +45,8 @@ def test_edge_head_errors_name_the_mismatch():
 
 def test_displacement_head_shapes_and_structure():
     head = IRNDisplacementHead(
-        in_channels=[8, 16, 32, 64], channels=[8, 16, 16, 16],
+        in_channels=[8, 16, 32, 64],
+        channels=[8, 16, 16, 16],
         fuse_channels=16)
     assert head(_feats()).shape == (2, 2, 16, 12)
     # Coarse levels fused at the finest coarse size, then joined.
@@ -53,8 +56,8 @@ def test_displacement_head_shapes_and_structure():
     # IRN's GroupNorm group counts: min(16, channels // 8).
     assert head.laterals[0][1].num_groups == 1
     assert head.fuse_fine[1].num_groups == 2
-    big = IRNDisplacementHead(in_channels=[8], channels=[256],
-                              fine_levels=(0, ), fuse_channels=128)
+    big = IRNDisplacementHead(
+        in_channels=[8], channels=[256], fine_levels=(0, ), fuse_channels=128)
     assert big.laterals[0][1].num_groups == 16
     assert big.fuse_coarse is None
     assert big(_feats()[:1]).shape == (2, 2, 16, 12)
@@ -62,8 +65,8 @@ def test_displacement_head_shapes_and_structure():
 
 def test_displacement_head_errors():
     with pytest.raises(ValueError, match='fine_levels'):
-        IRNDisplacementHead(in_channels=[8, 16], channels=[8, 16],
-                            fine_levels=(2, ))
+        IRNDisplacementHead(
+            in_channels=[8, 16], channels=[8, 16], fine_levels=(2, ))
     with pytest.raises(ValueError, match='differ in length'):
         IRNDisplacementHead(in_channels=[8, 16], channels=[8])
     with pytest.raises(ValueError, match='multiple of 8'):
@@ -106,7 +109,7 @@ def test_sample_label_grid_is_pil_nearest(in_size, out_size):
     rng = np.random.default_rng(1)
     label = rng.integers(0, 5, in_size).astype(np.uint8)
     # PIL's nearest-neighbour downscaling, IRN's way to the stride-4 grid.
-    want = np.array(Image.fromarray(label).resize(
-        out_size[::-1], resample=Image.NEAREST))
+    want = np.array(
+        Image.fromarray(label).resize(out_size[::-1], resample=Image.NEAREST))
     got = sample_label_grid(torch.from_numpy(label)[None].long(), out_size)
     assert np.array_equal(got[0].numpy(), want)

@@ -21,7 +21,6 @@ from mmengine.runner import Runner
 
 from rpnet_mmseg.fileio import read_mask
 
-
 AFFINITY_TERMS = ('loss_bg_pos', 'loss_fg_pos', 'loss_neg')
 DISPLACEMENT_TERMS = ('loss_dp_fg', 'loss_dp_bg')
 
@@ -53,7 +52,10 @@ class FixedBatchLoss(Hook):
     def before_train(self, runner):
         self.values.append(self._losses(runner))
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None):
         self.iterations += 1
 
@@ -74,8 +76,9 @@ def test_real_iterations_loss_falls(irn_job):
     before, after = recorder.values
     affinity = [sum(v[k] for k in AFFINITY_TERMS) for v in (before, after)]
     assert affinity[1] < 0.85 * affinity[0], (before, after)
-    displacement = [sum(v[k] for k in DISPLACEMENT_TERMS)
-                    for v in (before, after)]
+    displacement = [
+        sum(v[k] for k in DISPLACEMENT_TERMS) for v in (before, after)
+    ]
     assert displacement[1] < 0.9 * displacement[0], (before, after)
 
 
@@ -103,8 +106,10 @@ def test_pseudo_labels_written_evaluated_and_resumed(trained_irn, run_tool):
     trained = trained_irn
     out_dir = str(trained.tmp / 'pl_single')
     data = trained.data
-    args = [trained.cfg, trained.ckpt, '--work-dir', trained.work,
-            '--cfg-options', f'test_evaluator.0.output_dir={out_dir}']
+    args = [
+        trained.cfg, trained.ckpt, '--work-dir', trained.work, '--cfg-options',
+        f'test_evaluator.0.output_dir={out_dir}'
+    ]
     res = run_tool(args, script='tools/test.py')
     out = res.stdout + res.stderr
     assert res.returncode == 0, out[-3000:]
@@ -118,12 +123,16 @@ def test_pseudo_labels_written_evaluated_and_resumed(trained_irn, run_tool):
         in out
     assert 'per class results' in out and 'mIoU' in out
     # A second run resumes: every file is kept, none rewritten.
-    stamps = {n: os.stat(osp.join(out_dir, n)).st_mtime_ns
-              for n in _pngs(out_dir)}
+    stamps = {
+        n: os.stat(osp.join(out_dir, n)).st_mtime_ns
+        for n in _pngs(out_dir)
+    }
     again = run_tool(args, script='tools/test.py')
     assert again.returncode == 0, (again.stdout + again.stderr)[-3000:]
-    assert stamps == {n: os.stat(osp.join(out_dir, n)).st_mtime_ns
-                      for n in _pngs(out_dir)}
+    assert stamps == {
+        n: os.stat(osp.join(out_dir, n)).st_mtime_ns
+        for n in _pngs(out_dir)
+    }
 
 
 def test_dist_test_writes_the_same_pngs(trained_irn, run_tool):
@@ -131,22 +140,32 @@ def test_dist_test_writes_the_same_pngs(trained_irn, run_tool):
     one = str(trained.tmp / 'pl_one')
     two = str(trained.tmp / 'pl_two')
     common = ['--work-dir', trained.work, '--cfg-options']
-    res = run_tool([trained.cfg, trained.ckpt] + common +
-               [f'test_evaluator.0.output_dir={one}'], script='tools/test.py')
+    res = run_tool(
+        [trained.cfg, trained.ckpt] + common +
+        [f'test_evaluator.0.output_dir={one}'],
+        script='tools/test.py')
     assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
-    env = dict(os.environ, PYTHON=sys.executable, PORT='29631',
-               OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1')
+    env = dict(
+        os.environ,
+        PYTHON=sys.executable,
+        PORT='29631',
+        OMP_NUM_THREADS='1',
+        PYTHONUNBUFFERED='1')
     res = subprocess.run(
-        ['bash', 'tools/dist_test.sh', trained.cfg, trained.ckpt, '2']
-        + common + [f'test_evaluator.0.output_dir={two}'],
-        cwd=trained.repo, env=env, capture_output=True, text=True, timeout=300)
+        ['bash', 'tools/dist_test.sh', trained.cfg, trained.ckpt, '2'] +
+        common + [f'test_evaluator.0.output_dir={two}'],
+        cwd=trained.repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300)
     out = res.stdout + res.stderr
     assert res.returncode == 0, out[-4000:]
-    assert _pngs(one) == _pngs(two) == [
-        n + '.png' for n in trained.data.names]
+    assert _pngs(one) == _pngs(two) == [n + '.png' for n in trained.data.names]
     for name in _pngs(one):
-        assert np.array_equal(read_mask(osp.join(one, name)),
-                              read_mask(osp.join(two, name))), name
+        assert np.array_equal(
+            read_mask(osp.join(one, name)), read_mask(osp.join(two,
+                                                               name))), name
     assert 'num_written' in out
 
 
@@ -175,8 +194,9 @@ def test_training_without_relation_labels_names_them(trained_irn, run_tool):
     for name in ('im_02', 'im_07'):
         os.remove(osp.join(rel, name + '.png'))
     res = run_tool([
-        trained.cfg, '--work-dir', str(trained.tmp / 'work_norel'),
-        '--cfg-options', f'train_dataloader.dataset.pseudo_label_dir={rel}'
+        trained.cfg, '--work-dir',
+        str(trained.tmp / 'work_norel'), '--cfg-options',
+        f'train_dataloader.dataset.pseudo_label_dir={rel}'
     ])
     assert res.returncode != 0
     assert '2 of 12' in res.stderr and 'im_02, im_07' in res.stderr
@@ -186,10 +206,11 @@ def test_draw_overlays_cli(trained_irn, run_tool):
     trained = trained_irn
     out_dir = str(trained.tmp / 'pl_single')
     if not osp.isdir(out_dir):  # run alone: write the labels first
-        res = run_tool([trained.cfg, trained.ckpt, '--work-dir',
-                    trained.work, '--cfg-options',
-                    f'test_evaluator.0.output_dir={out_dir}'],
-                   script='tools/test.py')
+        res = run_tool([
+            trained.cfg, trained.ckpt, '--work-dir', trained.work,
+            '--cfg-options', f'test_evaluator.0.output_dir={out_dir}'
+        ],
+                       script='tools/test.py')
         assert res.returncode == 0
     sys.path.insert(0, osp.join(trained.repo, 'tools'))
     import draw_overlays
@@ -198,6 +219,6 @@ def test_draw_overlays_cli(trained_irn, run_tool):
         str(trained.tmp / 'overlays'), '--cfg-options',
         f'test_evaluator.0.output_dir={out_dir}'
     ])
-    assert [osp.basename(p) for p in written] == [
-        'im_00.png', 'im_04.png', 'im_08.png']
+    assert [osp.basename(p)
+            for p in written] == ['im_00.png', 'im_04.png', 'im_08.png']
     assert all(osp.getsize(p) > 0 for p in written)

@@ -1,7 +1,6 @@
 """IRNet: frozen backbone, losses reach the heads, pseudo-label inference."""
 import math
 
-import numpy as np
 import pytest
 import torch
 from mmengine.structures import PixelData
@@ -12,16 +11,30 @@ from rpnet_mmseg.refine import PathIndex
 
 TINY = dict(
     type='IRNet',
-    data_preprocessor=dict(type='SegDataPreProcessor', mean=[127.] * 3,
-                           std=[128.] * 3, bgr_to_rgb=True, size=(32, 32),
-                           seg_pad_val=255),
-    backbone=dict(type='ResNet', depth=18, base_channels=8, stem_channels=8,
-                  strides=(1, 2, 2, 1), dilations=(1, 1, 1, 1)),
-    edge_head=dict(type='IRNEdgeHead', in_channels=[8, 16, 32, 64],
-                   channels=8, num_groups=2),
-    displacement_head=dict(type='IRNDisplacementHead',
-                           in_channels=[8, 16, 32, 64],
-                           channels=[8, 16, 16, 16], fuse_channels=16),
+    data_preprocessor=dict(
+        type='SegDataPreProcessor',
+        mean=[127.] * 3,
+        std=[128.] * 3,
+        bgr_to_rgb=True,
+        size=(32, 32),
+        seg_pad_val=255),
+    backbone=dict(
+        type='ResNet',
+        depth=18,
+        base_channels=8,
+        stem_channels=8,
+        strides=(1, 2, 2, 1),
+        dilations=(1, 1, 1, 1)),
+    edge_head=dict(
+        type='IRNEdgeHead',
+        in_channels=[8, 16, 32, 64],
+        channels=8,
+        num_groups=2),
+    displacement_head=dict(
+        type='IRNDisplacementHead',
+        in_channels=[8, 16, 32, 64],
+        channels=[8, 16, 16, 16],
+        fuse_channels=16),
     train_cfg=dict(path_index=dict(radius=4)),
     test_cfg=dict(path_index=dict(radius=3), exp_times=3))
 
@@ -40,8 +53,8 @@ def _batch(n=2, size=32):
         seg = torch.zeros(1, size, size, dtype=torch.long)
         seg[:, 4:20, 6:18 + i] = 1 + i
         seg[:, 4:20, 18 + i:20 + i] = 255
-        ds = SegDataSample(metainfo=dict(img_shape=(size, size),
-                                         ori_shape=(size, size)))
+        ds = SegDataSample(
+            metainfo=dict(img_shape=(size, size), ori_shape=(size, size)))
         ds.gt_sem_seg = PixelData(data=seg)
         samples.append(ds)
     return inputs, samples
@@ -67,8 +80,9 @@ def test_backbone_frozen_heads_trained():
     assert model.edge_head.training and model.displacement_head.training
     inputs, samples = _batch()
     losses = model.loss(inputs, samples)
-    assert set(losses) == {'loss_bg_pos', 'loss_fg_pos', 'loss_neg',
-                           'loss_dp_fg', 'loss_dp_bg'}
+    assert set(losses) == {
+        'loss_bg_pos', 'loss_fg_pos', 'loss_neg', 'loss_dp_fg', 'loss_dp_bg'
+    }
     assert all(torch.isfinite(v) and v > 0 for v in losses.values())
     sum(losses.values()).backward()
     trainable = [(n, p) for n, p in model.named_parameters()
@@ -96,8 +110,11 @@ def test_training_needs_relation_labels():
 
 
 def _test_sample(h, w, keys, cam_hw=None):
-    ds = SegDataSample(metainfo=dict(img_shape=(h, w), ori_shape=(h, w),
-                                     img_path=f'/data/im_{h}x{w}.jpg'))
+    ds = SegDataSample(
+        metainfo=dict(
+            img_shape=(h, w),
+            ori_shape=(h, w),
+            img_path=f'/data/im_{h}x{w}.jpg'))
     ch, cw = cam_hw or (math.ceil(h / 4), math.ceil(w / 4))
     g = torch.Generator().manual_seed(1)
     ds.cam = torch.rand(len(keys), ch, cw, generator=g)

@@ -29,8 +29,8 @@ def test_affinity_loss_by_hand():
     assert out['loss_bg_pos'].item() == pytest.approx(0.25 * bg_pos, 1e-6)
     assert out['loss_fg_pos'].item() == pytest.approx(0.25 * fg_pos, 1e-6)
     assert out['loss_neg'].item() == pytest.approx(0.5 * neg_, 1e-6)
-    weighted = AffinityLoss(bg_pos_weight=1, fg_pos_weight=2,
-                            neg_weight=3)(aff, bg, fg, neg)
+    weighted = AffinityLoss(
+        bg_pos_weight=1, fg_pos_weight=2, neg_weight=3)(aff, bg, fg, neg)
     assert weighted['loss_fg_pos'].item() == pytest.approx(2 * fg_pos, 1e-6)
     assert weighted['loss_neg'].item() == pytest.approx(3 * neg_, 1e-6)
 
@@ -76,8 +76,8 @@ def test_displacement_loss_by_hand():
     disp = rng.normal(size=(1, 2, 2, 1, 3)).astype(np.float32)
     offsets = np.array([[0, 1], [1, -1]], dtype=np.int64)
     bg, fg, _ = _masks()
-    out = DisplacementLoss()(torch.from_numpy(disp),
-                             torch.from_numpy(offsets), fg, bg)
+    out = DisplacementLoss()(torch.from_numpy(disp), torch.from_numpy(offsets),
+                             fg, bg)
     fg_vals, bg_vals = [], []
     for d in range(2):
         for x in range(3):
