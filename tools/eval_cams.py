@@ -49,7 +49,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='JSON with "classes" (background first) and "palette"; '
         'defaults to DATA_ROOT/labels.json')
     names.add_argument(
-        '--classes', nargs='+', help='class names, background first')
+        '--classes',
+        nargs='+',
+        help="class names, background first, or 'voc' for PASCAL VOC's 21")
     parser.add_argument(
         '--thresholds',
         type=float,
@@ -90,6 +92,10 @@ def voc_palette(num_classes: int) -> List[List[int]]:
 
 def load_class_info(args: argparse.Namespace) -> Tuple[List[str], list]:
     """Return class names (background first) and palette from the args."""
+    if args.classes == ['voc']:  # PASCAL VOC 2012's 21 classes, from mmseg
+        from mmseg.datasets import PascalVOCDataset
+        meta = PascalVOCDataset.METAINFO
+        return list(meta['classes']), [list(c) for c in meta['palette']]
     if args.classes:
         return list(args.classes), voc_palette(len(args.classes))
     path = args.labels_json or osp.join(args.data_root, 'labels.json')

@@ -104,3 +104,15 @@ def test_split_without_masks_lists_names(voc_root):
     assert proc.returncode == 1
     assert '2 image(s) have no ground-truth mask: c, d.' in proc.stderr
     assert 'train_dev' in proc.stderr
+
+
+def test_classes_voc_shortcut_gives_pascal_voc_names(eval_cams):
+    """`--classes voc` (the README's VOC example) needs no labels.json."""
+    args = eval_cams.parse_args([
+        '--cam-dir', 'x', '--data-root', '/nonexistent', '--split', SPLIT,
+        '--classes', 'voc'
+    ])
+    classes, palette = eval_cams.load_class_info(args)
+    assert len(classes) == 21 and len(palette) == 21
+    assert classes[0] == 'background' and classes[-1] == 'tvmonitor'
+    assert palette[1] == [128, 0, 0]
