@@ -61,7 +61,7 @@ from rpnet_mmseg.utils import (StagePaths, resolve_demo_data_root,  # noqa
 CONFIG_DATA_ROOT = '../shared/data/msrc_voc'
 CONFIG_RUN_ROOT = 'work_dirs/demo/rpnet/seed_0'
 FIXED_T = 0.15
-IRN_CONFIG = 'configs/irn/irn_effnetlite0_1xb16-3ep_msrc-192x192.py'
+IRN_CONFIG = 'configs/irn/irn_effnetlite0_1xb8-3ep_msrc-192x192.py'
 SEG_CONFIG = ('configs/deeplab/'
               'deeplab-largefov_effnetlite0-d16_1xb8-300it_msrc-pseudo-256x256.py')
 SEG_CRF_CONFIG = ('configs/deeplab/deeplab-largefov-crf_effnetlite0-d16_'
