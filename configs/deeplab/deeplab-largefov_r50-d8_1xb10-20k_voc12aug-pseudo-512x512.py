@@ -5,6 +5,7 @@
 _base_ = [
     '../_base_/models/deeplab_largefov_r50-d8.py',
     '../_base_/datasets/voc12aug_pseudo.py',
+    '../_base_/pipeline/voc12_dirs.py',
     'mmseg::_base_/default_runtime.py',
     'mmseg::_base_/schedules/schedule_20k.py'
 ]
@@ -12,6 +13,8 @@ custom_imports = dict(imports=['rpnet_mmseg'], allow_failed_imports=False)
 default_scope = 'mmseg'
 crop_size = (512, 512)
 model = dict(data_preprocessor=dict(size=crop_size))
+train_dataloader = dict(
+    dataset=dict(pseudo_label_dir={{_base_.pseudo_label_dir}}))
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=1e-3, momentum=0.9, weight_decay=5e-4),
@@ -38,3 +41,12 @@ default_hooks = dict(
     visualization=dict(type='SegVisualizationHook'))
 # --tta: multi-scale + flip; the CRF (if on) runs once, after the merge.
 tta_model = dict(type='CRFSegTTAModel')
+# mIoU on val and one NAME.png per val image (atomic, resumable); with
+# --cfg-options model.test_cfg.with_crf=True test_evaluator.1.output_dir=...
+# for the CRF predictions (pred_dir_crf).
+test_evaluator = [
+    dict(type='IoUMetric', iou_metrics=['mIoU']),
+    dict(type='LabelPNGWriter', output_dir={{_base_.pred_dir}}),
+]
+custom_hooks = [dict(type='StageProvenanceHook')]
+work_dir = {{_base_.seg_work_dir}}
