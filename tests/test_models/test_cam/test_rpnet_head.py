@@ -97,8 +97,30 @@ def test_release_variant_losses():
     assert losses['loss_self'] > 0
 
 
+def test_both_classifies_original_and_enhanced_and_trains_the_branch():
+    """The default: L_c on f_N plus L_c on f_N' = G(FM) f_N (eq. 12)."""
+    head = _head(cls_loss_on='both', self_loss_on='cam',
+                 reweight=dict(type='GaussianReweighting',
+                               max_normalize=True, scale=1.3))
+    head.train()
+    torch.manual_seed(0)
+    feats = _feats()
+    losses = head.loss(feats, _labels())
+    plain = CAMHead([4, 6, 8, 10], 3)
+    plain.classifier.weight.data.copy_(head.classifier.weight.data)
+    # the original term is exactly the baseline's loss ...
+    assert torch.isclose(losses['loss_cls'],
+                         plain.loss(feats, _labels())['loss_cls'])
+    # ... and the enhanced term scores G(FM) f_N, a different map
+    assert not torch.isclose(losses['loss_cls_enh'], losses['loss_cls'])
+    sum(v for k, v in losses.items() if k.startswith('loss')).backward()
+    grads = [p.grad for p in head.activation.parameters()]
+    assert all(g is not None for g in grads)
+    assert sum(g.abs().sum() for g in grads) > 0
+
+
 @pytest.mark.parametrize('kwargs,match', [
-    (dict(cls_loss_on='both'), 'cls_loss_on'),
+    (dict(cls_loss_on='neither'), 'cls_loss_on'),
     (dict(self_loss_on='x'), 'self_loss_on'),
     (dict(prototype_source='other'), 'prototype_source'),
     (dict(in_index=()), 'in_index'),
