@@ -4,6 +4,8 @@ Implements the CAM mIoU of METHOD.md section 2 (IRN's ``eval_cam.py``):
 background score t as channel 0, argmax, confusion matrix, 255 ignored,
 swept over t. Prints the sweep and the per-class table at the best t, and
 optionally writes a JSON summary and overlay pictures (at the best t).
+With ``--crf`` each label map is refined by a dense CRF on its image first
+(IRN's relation-label CRF: the CAM + CRF baseline the IRN stage must beat).
 
 Example::
 
@@ -19,7 +21,9 @@ import os.path as osp
 import sys
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+import mmcv
 import numpy as np
+import torch
 from mmengine import fileio
 from mmengine.logging import MMLogger, print_log
 from mmengine.utils import track_iter_progress
@@ -29,6 +33,7 @@ from rpnet_mmseg.fileio import (atomic_write, cam_path, load_cam, read_mask,
 from rpnet_mmseg.evaluation.metrics.cam_metric import (
     DEFAULT_THRESHOLDS, cam_confusion, format_sweep_tables, format_threshold,
     missing_masks_message, summarize_sweep)
+from rpnet_mmseg.refine import IRN_CRF_PARAMS, crf_refine_label
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -67,6 +72,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out-json', help='write the results here')
     parser.add_argument('--overlay-dir', help='write overlay PNGs here')
     parser.add_argument('--num-overlays', type=int, default=8)
+    parser.add_argument(
+        '--crf',
+        action='store_true',
+        help='refine each label map by a dense CRF on its image (IRN\'s '
+        'relation-label CRF) before scoring: CAM + CRF; costs one CRF per '
+        'image and threshold, so give few --thresholds')
     return parser.parse_args(argv)
 
 
@@ -125,7 +136,9 @@ def evaluate_cam_dir(cam_dir: str,
                      num_classes: int,
                      thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
                      key: str = 'high_res',
-                     ignore_index: int = 255) -> np.ndarray:
+                     ignore_index: int = 255,
+                     img_paths: Optional[Sequence[str]] = None,
+                     crf: Optional[Dict[str, Any]] = None) -> np.ndarray:
     """Sum the per-threshold confusion matrices of a CAM directory.
 
     Every mask and every CAM file is checked to exist before the loop, so a
@@ -139,6 +152,11 @@ def evaluate_cam_dir(cam_dir: str,
         thresholds (Sequence[float]): Background scores t.
         key (str): CAM array to evaluate. Defaults to 'high_res'.
         ignore_index (int): Void mask value. Defaults to 255.
+        img_paths (Sequence[str], optional): Image path of each image;
+            needed by ``crf``.
+        crf (dict, optional): Keyword arguments of ``dense_crf_labels``;
+            when given, every label map is refined by a dense CRF on its
+            image before it is counted (CAM + CRF). Defaults to None.
 
     Returns:
         np.ndarray: int64 [T, C, C] confusion matrices.
@@ -156,14 +174,36 @@ def evaluate_cam_dir(cam_dir: str,
         more = f' (and {len(no_cam) - 1} more)' if len(no_cam) > 1 else ''
         raise FileNotFoundError(f'CAM file not found: {no_cam[0]}{more}; '
                                 'run the CAM step on this split first')
+    if crf is not None and img_paths is None:
+        raise ValueError('the CRF needs the images: pass img_paths')
     conf = np.zeros((len(thresholds), num_classes, num_classes), np.int64)
-    for cam_file, mask_path in track_iter_progress(
-            list(zip(cam_files, mask_paths))):
+    for i, (cam_file, mask_path) in enumerate(
+            track_iter_progress(list(zip(cam_files, mask_paths)))):
         mask = read_mask(mask_path)
         cam_dict = load_cam(cam_file, image_shape=mask.shape, required=(key, ))
+        refine = None
+        if crf is not None:
+            image = read_rgb(img_paths[i], mask.shape)
+
+            def refine(label, keys, image=image):
+                return crf_refine_label(image, torch.from_numpy(label),
+                                        torch.from_numpy(keys),
+                                        **crf).numpy()
+
         conf += cam_confusion(cam_dict, mask, num_classes, thresholds, key,
-                              ignore_index, cam_file)
+                              ignore_index, cam_file, refine)
     return conf
+
+
+def read_rgb(path: str, shape: Sequence[int]) -> np.ndarray:
+    """Read an image as (H, W, 3) uint8 RGB and check it fits ``shape``."""
+    if not fileio.exists(path):
+        raise FileNotFoundError(f'image not found: {path}')
+    image = mmcv.imfrombytes(fileio.get(path), channel_order='rgb')
+    if image.shape[:2] != tuple(shape):
+        raise ValueError(f'{path}: the image is {image.shape[:2]} but its '
+                         f'mask is {tuple(shape)}')
+    return image
 
 
 def to_json(summary: Dict[str, Any], args: argparse.Namespace,
@@ -179,6 +219,7 @@ def to_json(summary: Dict[str, Any], args: argparse.Namespace,
         'cam_producer': read_record(args.cam_dir),
         'split': args.split,
         'key': args.key,
+        'crf': IRN_CRF_PARAMS if args.crf else None,
         'num_images': num_images,
         'mIoU': pct(summary['best_miou']),
         'best_threshold': summary['best_threshold'],
@@ -204,8 +245,14 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
         osp.join(args.data_root, args.mask_dir, n + args.mask_suffix)
         for n in names
     ]
-    conf = evaluate_cam_dir(args.cam_dir, names, mask_paths, len(class_names),
-                            args.thresholds, args.key, args.ignore_index)
+    img_paths = [
+        osp.join(args.data_root, args.img_dir, n + args.img_suffix)
+        for n in names
+    ]
+    conf = evaluate_cam_dir(
+        args.cam_dir, names, mask_paths, len(class_names), args.thresholds,
+        args.key, args.ignore_index, img_paths,
+        dict(IRN_CRF_PARAMS) if args.crf else None)
     summary = summarize_sweep(conf, args.thresholds, class_names)
     print_log(
         f'\n{len(names)} images of {args.split}, CAMs from {args.cam_dir}\n' +

@@ -26,6 +26,15 @@ fixed t = 0.15, and cross-validated: ``train_dev`` is split in two halves
 (even / odd lines), t is chosen on one half and the mIoU reported on the
 other, both ways, and the two held-out mIoUs are averaged.
 
+The IRN stage takes its two CAM-dependent settings from the background
+threshold t chosen on the first half of ``train_dev`` (``t0``): relation
+labels with foreground threshold ``t0`` (IRN's 0.30 assumes CAMs best at
+about 0.15), and the walked background ``(1 - max CAM) ** bg_power`` with
+``(1 - t0) ** bg_power = t0``, i.e. background where the CAM is below t0
+before the walk. Its pseudo-labels are scored on all of ``train_dev`` and on
+the second half alone (images not used to choose t0), next to the CAMs + a
+dense CRF at the same kind of threshold (the baseline IRN must beat).
+
 Writes ``WORK_DIR/summary.json`` (``NAME.runs``: one entry per seed with its
 ``cam_dir``) and prints the numbers per seed and as mean +- std.
 
@@ -39,6 +48,7 @@ import argparse
 import fcntl
 import glob
 import json
+import math
 import os
 import os.path as osp
 import subprocess
@@ -73,10 +83,21 @@ SEG_CRF_CONFIG = ('configs/deeplab/deeplab-largefov-crf_effnetlite0-d16_'
 # times them. The rpnet_* entries are the readings of eqs. 12-13 compared in
 # the README (the default, 'rpnet', is the one that classifies both f_N and
 # f_N': it scored best).
+# Issue 6's baseline-strength check: output stride 32, 256 crops (images
+# resized to 288..384 first, as 216..288 for the 192 crops).
+OS32_CROP256 = [
+    'model.backbone.output_stride=32', 'model.data_preprocessor.size=(256,256)',
+    'train_dataloader.dataset.pipeline.1.scale=(384,384)',
+    'train_dataloader.dataset.pipeline.2.crop_size=(256,256)'
+]
 EXPERIMENTS = {
     'rpnet': ('configs/rpnet/rpnet_effnetlite0_1xb16-3ep_msrc-192x192.py',
               []),
     'baseline': ('configs/cam/cam_effnetlite0_1xb16-6ep_msrc-192x192.py', []),
+    'baseline_os32': ('configs/cam/cam_effnetlite0_1xb16-6ep_msrc-192x192.py',
+                      OS32_CROP256),
+    'rpnet_os32': ('configs/rpnet/rpnet_effnetlite0_1xb16-3ep_msrc-192x192.py',
+                   OS32_CROP256),
     'baseline_1x': ('configs/cam/cam_effnetlite0_1xb16-3ep_msrc-192x192.py',
                     []),
     'baseline_4x': ('configs/cam/cam_effnetlite0_1xb16-12ep_msrc-192x192.py',
@@ -262,7 +283,12 @@ def miou_of(metrics: Dict) -> float:
 def run_refine_stage(demo: Demo, name: str, seed: int) -> Dict:
     """Relation labels, IRN, pseudo-labels (+ mIoU, overlays) of one run."""
     paths = demo.paths(name, seed)
-    options = demo.options(IRN_CONFIG, paths)
+    t0 = read_json(osp.join(paths.root,
+                            'cam_eval_half0.json'))['best_threshold']
+    options = demo.options(IRN_CONFIG, paths) + [
+        f'relation_label_cfg.fg_thresh={t0}',
+        f'model.test_cfg.bg_power={walked_bg_power(t0):.4f}'
+    ]
     cfg = Config.fromfile(osp.join(ROOT, IRN_CONFIG))
     names = demo.split_names('ImageSets/Segmentation/train.txt')
     py = sys.executable
@@ -288,6 +314,7 @@ def run_refine_stage(demo: Demo, name: str, seed: int) -> Dict:
             paths.irn_work_dir, '--out-json', eval_json,
             *cfg_options(options)
         ])
+    cam_crf = cam_crf_cross_validated(demo, paths)
     run([
         py, 'tools/draw_overlays.py', IRN_CONFIG, '--out-dir',
         paths.pseudo_label_overlay_dir, '--split',
@@ -299,7 +326,65 @@ def run_refine_stage(demo: Demo, name: str, seed: int) -> Dict:
         pseudo_label_dir=paths.pseudo_label_dir,
         pseudo_label_overlay_dir=paths.pseudo_label_overlay_dir,
         pseudo_label_miou=miou_of(read_json(eval_json)),
+        pseudo_label_miou_half1=label_dir_miou(
+            demo, paths.pseudo_label_dir,
+            osp.join(paths.root, 'train_dev_half1.txt')),
+        cam_crf_miou_cv=cam_crf,
+        cam_threshold_t0=t0,
         **times)
+
+
+def walked_bg_power(t: float) -> float:
+    """Exponent a with ``(1 - t) ** a = t``: the walked background equals a
+    CAM score of t, the CAM's chosen background threshold."""
+    if not 0 < t < 1:
+        raise ValueError(f'background threshold must be in (0, 1), got {t}')
+    return math.log(t) / math.log(1 - t)
+
+
+def label_dir_miou(demo: Demo, label_dir: str, split: str,
+                   num_classes: int = 15) -> float:
+    """mIoU (%) of ``label_dir/NAME.png`` against the masks of ``split``."""
+    from rpnet_mmseg.fileio import read_mask
+    with open(osp.join(ROOT, split)) as f:
+        names = [line.strip() for line in f if line.strip()]
+    conf = np.zeros((num_classes, num_classes), np.int64)
+    for n in names:
+        mask = read_mask(
+            osp.join(ROOT, demo.data_root, 'SegmentationClass', n + '.png'))
+        pred = read_mask(osp.join(ROOT, label_dir, n + '.png'))
+        valid = mask != 255
+        conf += np.bincount(
+            num_classes * mask[valid].astype(np.int64) +
+            pred[valid].astype(np.int64),
+            minlength=num_classes**2).reshape(num_classes, num_classes)
+    inter = np.diag(conf).astype(float)
+    union = conf.sum(0) + conf.sum(1) - inter
+    return float(100 * (inter[union > 0] / union[union > 0]).mean())
+
+
+def cam_crf_cross_validated(demo: Demo, paths: StagePaths) -> float:
+    """CAM + CRF mIoU on ``train_dev``, t chosen on the other half.
+
+    The baseline the IRN stage must beat: each half's label maps at the
+    background score t that is best on the other half (from the CAM
+    stage's ``cam_eval_half{k}.json``), refined by IRN's dense CRF
+    (``tools/eval_cams.py --crf``); the mean of the two halves.
+    """
+    scores = []
+    for k in range(2):
+        chosen = read_json(osp.join(paths.root, f'cam_eval_half{k}.json'))
+        out = osp.join(paths.root, f'cam_crf_eval_half{1 - k}.json')
+        if osp.isfile(osp.join(ROOT, out)) and \
+                read_json(out)['best_threshold'] == chosen['best_threshold']:
+            scores.append(read_json(out)['mIoU'])
+            continue
+        split = osp.join(ROOT, paths.root, f'train_dev_half{1 - k}.txt')
+        scores.append(
+            eval_cams(demo, paths.cam_dir, split, out, [
+                '--crf', '--thresholds', str(chosen['best_threshold'])
+            ])['mIoU'])
+    return float(np.mean(scores))
 
 
 def run_segment_stage(demo: Demo, name: str, seed: int) -> Dict:
@@ -383,8 +468,13 @@ def print_table(summary: Dict, names: Sequence[str]) -> None:
     for name in names:
         if 'pseudo_label_miou' in summary[name]:
             e = summary[name]
+            crf = e.get('cam_crf_miou_cv')
+            crf = 'n/a' if crf is None else f'{crf:.2f}'
+            half1 = e.get('pseudo_label_miou_half1')
+            half1 = 'n/a' if half1 is None else f'{half1:.2f}'
             print(f'{name}: pseudo-label mIoU (train_dev) '
-                  f'{e["pseudo_label_miou"]:.2f}  ({e["pseudo_label_dir"]})')
+                  f'{e["pseudo_label_miou"]:.2f} (half1 {half1}), CAM + CRF '
+                  f'(cv) {crf}  ({e["pseudo_label_dir"]})')
     seg = summary.get('segmentation')
     if seg:
         print(f'segmentation ({seg["cam_run"]}): val_dev mIoU '

@@ -3,7 +3,12 @@
 # frozen EfficientNet-lite0 over MSRC-VOC train (330 images): 192 crops,
 # image scaled 0.5..1.5, flip, lr 0.1 (displacement x10), poly 0.9, 3
 # epochs, pairs within radius 10; then pseudo-labels (tools/test.py) as
-# IRN: radius 5, beta 10, 2^8 walk steps, background 0.25.
+# IRN: radius 5, beta 10, but 2^4 walk steps, the background walked with
+# the CAMs ((1 - max CAM)^4, AffinityNet's) instead of IRN's constant 0.25,
+# and a dense CRF on the result (IRN's relation-label CRF). Chosen on one
+# half of train_dev (seed 0): IRN's constant background let the walked class
+# fill its surroundings (45.6 mIoU, below the CAMs' 55.0); see
+# docs/en/irn.md for the sweep and the other half's numbers.
 # For the CPU budget (~4 min): IRN's VOC schedule makes ~990 updates of 32
 # images, 3 epochs here only 42 x 3 = 126 updates of 8, so SGD runs with
 # momentum 0.9 (IRN's release: none) and batches of 8: measured on MSRC,
@@ -24,5 +29,17 @@ default_hooks = dict(logger=dict(interval=10))
 train_dataloader = dict(batch_size=8)
 optim_wrapper = dict(optimizer=dict(momentum=0.9))
 model = dict(
-    displacement_head=dict(channels=[32, 64, 64, 64], fuse_channels=64))
+    displacement_head=dict(channels=[32, 64, 64, 64], fuse_channels=64),
+    test_cfg=dict(
+        exp_times=4,
+        bg_mode='walked',
+        bg_power=4,
+        crf=dict(
+            num_iters=10,
+            gt_prob=0.7,
+            gaussian_sxy=3.0,
+            gaussian_compat=3.0,
+            bilateral_sxy=50.0,
+            bilateral_srgb=5.0,
+            bilateral_compat=10.0)))
 work_dir = {{_base_.irn_work_dir}}

@@ -1,10 +1,12 @@
 """Pseudo-labels from CAMs by IRN's random walk (IRN section 3.4)."""
-from typing import Sequence
+from typing import Optional, Sequence
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ..utils.dense_crf import dense_crf_labels
 from .path_index import PathIndex
 from .random_walk import propagate
 
@@ -18,14 +20,25 @@ def walk_to_pseudo_label(cams_stride4: Tensor,
                          exp_times: int = 8,
                          bg_threshold: float = 0.25,
                          stride: int = 4,
-                         method: str = 'chebyshev') -> Tensor:
+                         method: str = 'chebyshev',
+                         bg_mode: str = 'constant',
+                         bg_power: Optional[float] = None) -> Tensor:
     """Walk the CAMs, then IRN's upsampling, normalisation and argmax.
 
-    The walked CAMs (:func:`propagate`) are upsampled ``stride`` times
-    (bilinear, ``align_corners=False``) and cropped to the image, divided
-    by their global maximum, a constant background score ``bg_threshold``
-    is put in front, and the argmax is mapped to class ids (0 background,
-    ``keys + 1`` for the CAM channels), as IRN's ``make_sem_seg_labels``.
+    ``bg_mode='constant'`` (IRN): the walked CAMs (:func:`propagate`) are
+    upsampled ``stride`` times (bilinear, ``align_corners=False``) and
+    cropped to the image, divided by their global maximum, a constant
+    background score ``bg_threshold`` is put in front, and the argmax is
+    mapped to class ids (0 background, ``keys + 1`` for the CAM channels),
+    as IRN's ``make_sem_seg_labels``.
+
+    ``bg_mode='walked'`` (AffinityNet's background, Ahn & Kwak, CVPR 2018):
+    a background map ``(1 - max_k CAM_k) ** bg_power`` is walked together
+    with the CAMs, so that the background, too, spreads only inside the
+    regions the boundaries close; the argmax of the upsampled walk is the
+    label (no normalisation, ``bg_threshold`` unused). Measured on the MSRC
+    demo (docs/en/irn.md), where IRN's constant background lets the walked
+    class fill its surroundings.
 
     Args:
         cams_stride4 (Tensor): (K, h, w) CAMs of the image's classes on the
@@ -41,11 +54,21 @@ def walk_to_pseudo_label(cams_stride4: Tensor,
             Defaults to 0.25.
         stride (int): Grid stride of the CAMs. Defaults to 4.
         method (str): Walk evaluation, see :func:`propagate`.
+        bg_mode (str): 'constant' (IRN) or 'walked' (see above).
+            Defaults to 'constant'.
+        bg_power (float, optional): Exponent of the walked background map;
+            required by ``bg_mode='walked'``.
 
     Returns:
         Tensor: (H, W) int64 class ids in ``{0} U (keys + 1)``, on the
         device of ``cams_stride4``.
     """
+    if bg_mode not in ('constant', 'walked'):
+        raise ValueError(
+            f"bg_mode must be 'constant' or 'walked', got {bg_mode!r}")
+    if bg_mode == 'walked' and (bg_power is None or not bg_power > 0):
+        raise ValueError("bg_mode='walked' needs a positive bg_power, got "
+                         f'{bg_power!r}')
     if cams_stride4.dim() != 3:
         raise ValueError(f'cams_stride4 must be (K, h, w), got '
                          f'{tuple(cams_stride4.shape)}')
@@ -61,15 +84,27 @@ def walk_to_pseudo_label(cams_stride4: Tensor,
     device = cams_stride4.device
     if keys.numel() == 0:
         return torch.zeros(height, width, dtype=torch.long, device=device)
+    cams = cams_stride4.float()
+    if bg_mode == 'walked':
+        background = (1 - cams.max(dim=0, keepdim=True)[0]).clamp(0, 1)
+        cams = torch.cat([background**bg_power, cams])
     walked = propagate(
-        cams_stride4.float(),
+        cams,
         boundary.float(),
         path_index,
         beta=beta,
         exp_times=exp_times,
         method=method)
-    return walked_to_label(walked, keys, (height, width), bg_threshold,
-                           stride)
+    if bg_mode == 'constant':
+        return walked_to_label(walked, keys, (height, width), bg_threshold,
+                               stride)
+    up = F.interpolate(
+        walked[None],
+        scale_factor=stride,
+        mode='bilinear',
+        align_corners=False)[0, :, :height, :width]
+    class_ids = torch.cat([keys.new_zeros(1), keys + 1])
+    return class_ids[up.argmax(dim=0)]
 
 
 def walked_to_label(walked: Tensor,
@@ -108,3 +143,41 @@ def walked_to_label(walked: Tensor,
                         up / peak])
     class_ids = torch.cat([keys.new_zeros(1), keys + 1])
     return class_ids[scores.argmax(dim=0)]
+
+
+def crf_refine_label(image: np.ndarray, label: Tensor, keys: Tensor,
+                     **crf_params) -> Tensor:
+    """Refine a pseudo-label by a dense CRF on the image (labels unary).
+
+    The label's values (0 and ``keys + 1``) become the CRF's classes; each
+    pixel's unary puts ``gt_prob`` on its label
+    (:func:`rpnet_mmseg.utils.dense_crf_labels`, IRN's relation-label CRF by
+    default), and the refined argmax is mapped back to class ids.
+
+    Args:
+        image (np.ndarray): (H, W, 3) uint8 image.
+        label (Tensor): (H, W) int64 class ids in ``{0} U (keys + 1)``.
+        keys (Tensor): (K, ) 0-based foreground class indices.
+        **crf_params: Keyword arguments of ``dense_crf_labels``
+            (``gt_prob``, ``num_iters``, kernel parameters).
+
+    Returns:
+        Tensor: (H, W) int64 refined class ids, on the label's device.
+    """
+    keys = torch.as_tensor(keys).long().view(-1).cpu()
+    if keys.numel() == 0:
+        return label
+    class_ids = torch.cat([keys.new_zeros(1), keys + 1])
+    lut = torch.full((int(class_ids.max()) + 1, ), -1, dtype=torch.long)
+    lut[class_ids] = torch.arange(class_ids.numel())
+    values = label.cpu().long()
+    if values.min() < 0 or values.max() >= lut.numel() or \
+            (lut[values] < 0).any():
+        raise ValueError(f'the label has values {values.unique().tolist()} '
+                         f'outside 0 and keys + 1 = {(keys + 1).tolist()}')
+    refined = dense_crf_labels(
+        np.ascontiguousarray(image),
+        lut[values].numpy(),
+        num_classes=class_ids.numel(),
+        **crf_params)
+    return class_ids[torch.from_numpy(refined).long()].to(label.device)

@@ -116,3 +116,43 @@ def test_classes_voc_shortcut_gives_pascal_voc_names(eval_cams):
     assert len(classes) == 21 and len(palette) == 21
     assert classes[0] == 'background' and classes[-1] == 'tvmonitor'
     assert palette[1] == [128, 0, 0]
+
+
+def test_crf_option_pulls_labels_onto_the_image(tmp_path, eval_cams,
+                                                 png_writer):
+    # A bright square; the CAM's blob is the square shifted by 3 pixels.
+    root = tmp_path / 'voc'
+    for sub in ('JPEGImages', 'SegmentationClass', 'ImageSets/Segmentation'):
+        (root / sub).mkdir(parents=True)
+    image = np.full((40, 40, 3), 20, np.uint8)
+    image[10:30, 10:30] = 230
+    Image.fromarray(image).save(root / 'JPEGImages' / 'sq.png')
+    mask = np.zeros((40, 40), np.uint8)
+    mask[10:30, 10:30] = 2
+    png_writer(str(root / 'SegmentationClass' / 'sq.png'), mask)
+    (root / 'ImageSets/Segmentation/train_dev.txt').write_text('sq\n')
+    high_res = np.zeros((1, 40, 40), np.float32)
+    high_res[0, 13:33, 13:33] = 1.0
+    cam_dir = tmp_path / 'cams'
+    cam_dir.mkdir()
+    np.save(cam_dir / 'sq.npy', {
+        'keys': np.array([1]),
+        'high_res': high_res,
+        'cam': high_res[:, ::4, ::4].copy()
+    })
+    args = [
+        '--cam-dir', str(cam_dir), '--data-root', str(root), '--split',
+        SPLIT, '--classes', 'background', 'cat', 'dog', '--thresholds',
+        '0.5', '--img-suffix', '.png'
+    ]
+    plain = eval_cams.main(args)
+    crf = eval_cams.main(args + ['--crf'])
+    assert plain['crf'] is None
+    assert crf['crf'] == eval_cams.IRN_CRF_PARAMS
+    # Shifted by 3: dog IoU 289 / 511; the CRF recovers most of the square.
+    assert plain['per_class_iou']['dog'] == pytest.approx(
+        100 * 17 * 17 / (2 * 400 - 17 * 17), abs=1e-3)
+    assert crf['per_class_iou']['dog'] > plain['per_class_iou']['dog'] + 15
+    os.remove(root / 'JPEGImages' / 'sq.png')
+    with pytest.raises(FileNotFoundError, match=r'sq\.png'):
+        eval_cams.main(args + ['--crf'])

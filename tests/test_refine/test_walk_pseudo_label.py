@@ -1,9 +1,11 @@
 """walk_to_pseudo_label: IRN's upsampling, normalisation and argmax."""
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from rpnet_mmseg.refine import (PathIndex, dense_propagate_reference,
+from rpnet_mmseg.refine import (IRN_CRF_PARAMS, PathIndex, crf_refine_label,
+                                dense_propagate_reference,
                                 walk_to_pseudo_label)
 
 
@@ -81,3 +83,75 @@ def test_errors():
     with pytest.raises(ValueError, match='does not cover'):
         walk_to_pseudo_label(cams, torch.tensor([1, 2]), boundary, (21, 32),
                              PathIndex(5))
+
+
+def test_walked_background_matches_dense_pipeline():
+    g = torch.Generator().manual_seed(1)
+    h, w = 9, 12
+    boundary = torch.rand(h, w, generator=g)**4
+    cams = torch.rand(2, h, w, generator=g)**2
+    keys = torch.tensor([3, 9])
+    label = walk_to_pseudo_label(
+        cams, keys, boundary, (34, 45), PathIndex(5), exp_times=4,
+        bg_mode='walked', bg_power=3)
+    # AffinityNet's background, walked with the CAMs, written out here.
+    background = (1 - cams.max(0, keepdim=True)[0])**3
+    rw = dense_propagate_reference(
+        torch.cat([background, cams]).double(), boundary.double(),
+        PathIndex(5), exp_times=4)
+    up = F.interpolate(
+        rw[None], scale_factor=4, mode='bilinear',
+        align_corners=False)[0, :, :34, :45]
+    expected = torch.tensor([0, 4, 10])[up.argmax(0)]
+    assert torch.equal(label, expected)
+    assert len(label.unique()) == 3  # every class and background occur
+
+
+def test_walked_background_stays_behind_the_wall():
+    # A CAM that leaks weakly across the wall: IRN's constant background
+    # gives the right region to the class (its walked score, normalised
+    # by the global max, beats 0.25 there); the walked background keeps it.
+    boundary = torch.zeros(5, 8)
+    boundary[:, 4] = 1.0
+    cams = torch.zeros(1, 5, 8)
+    cams[0, :, 0:4] = 1.0
+    cams[0, :, 5:8] = 0.3
+    keys = torch.tensor([2])
+    constant = walk_to_pseudo_label(cams, keys, boundary, (20, 32),
+                                    PathIndex(5), exp_times=4)
+    walked = walk_to_pseudo_label(
+        cams, keys, boundary, (20, 32), PathIndex(5), exp_times=4,
+        bg_mode='walked', bg_power=1)
+    assert (constant[:, 24:] == 3).all()
+    assert (walked[:, 24:] == 0).all() and (walked[:, :12] == 3).all()
+
+
+def test_bg_mode_errors():
+    cams, boundary = _two_regions()
+    keys = torch.tensor([1, 2])
+    with pytest.raises(ValueError, match="bg_mode must be"):
+        walk_to_pseudo_label(cams, keys, boundary, (20, 32), PathIndex(5),
+                             bg_mode='psa')
+    with pytest.raises(ValueError, match='bg_power'):
+        walk_to_pseudo_label(cams, keys, boundary, (20, 32), PathIndex(5),
+                             bg_mode='walked')
+
+
+def test_crf_refine_label_follows_the_image_and_keeps_ids():
+    # A bright square on a dark image; the label is the square shifted by
+    # 3 pixels with class id 8 (key 7). The CRF pulls it onto the square.
+    image = np.zeros((40, 40, 3), np.uint8)
+    image[10:30, 10:30] = 230
+    label = torch.zeros(40, 40, dtype=torch.long)
+    label[13:33, 13:33] = 8
+    truth = torch.zeros(40, 40, dtype=torch.long)
+    truth[10:30, 10:30] = 8
+    refined = crf_refine_label(image, label, torch.tensor([7]),
+                               **IRN_CRF_PARAMS)
+    assert set(refined.unique().tolist()) <= {0, 8}
+    assert (refined != truth).sum() < (label != truth).sum() / 4
+    with pytest.raises(ValueError, match=r'outside 0 and keys \+ 1'):
+        crf_refine_label(image, label, torch.tensor([2]), **IRN_CRF_PARAMS)
+    # No class: the label is returned as it is.
+    zero = torch.zeros(40, 40, dtype=torch.long)
+    assert crf_refine_label(image, zero, torch.zeros(0)) is zero

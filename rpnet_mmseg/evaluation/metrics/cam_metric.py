@@ -12,7 +12,7 @@ that the whole sweep and its best t are reported.
 """
 import logging
 from collections import Counter
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -117,7 +117,10 @@ def cam_confusion(cam_dict: Dict[str, np.ndarray],
                   thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
                   key: str = 'high_res',
                   ignore_index: int = 255,
-                  name: str = 'image') -> np.ndarray:
+                  name: str = 'image',
+                  refine: Optional[Callable[[np.ndarray, np.ndarray],
+                                            np.ndarray]] = None
+                  ) -> np.ndarray:
     """Confusion matrices of one image's CAM label maps, one per threshold.
 
     Args:
@@ -131,6 +134,9 @@ def cam_confusion(cam_dict: Dict[str, np.ndarray],
         ignore_index (int): Mask value that is not evaluated.
             Defaults to 255.
         name (str): Image name or file used in error messages.
+        refine (callable, optional): ``refine(label, keys)`` returns the
+            label map to count instead of ``label`` (e.g. a dense CRF on
+            the image: CAM + CRF). Defaults to None.
 
     Returns:
         np.ndarray: int64 [T, C, C], entry [t, i, j] counts pixels of ground
@@ -145,7 +151,10 @@ def cam_confusion(cam_dict: Dict[str, np.ndarray],
     gt = mask[valid]
     conf = np.zeros((len(thresholds), num_classes, num_classes), np.int64)
     for i, t in enumerate(thresholds):
-        pred = cam_label_map(cams, keys, t)[valid]
+        pred = cam_label_map(cams, keys, t)
+        if refine is not None:
+            pred = np.asarray(refine(pred, keys), dtype=np.int64)
+        pred = pred[valid]
         conf[i] = np.bincount(
             gt * num_classes + pred,
             minlength=num_classes**2).reshape(num_classes, num_classes)

@@ -2,6 +2,7 @@
 import math
 from typing import List, Tuple
 
+import numpy as np
 import torch
 from mmengine.structures import PixelData
 from torch import Tensor
@@ -12,7 +13,7 @@ from mmseg.structures import SegDataSample
 from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
                          OptSampleList, SampleList)
 from ...refine import PathIndex
-from ...refine.pseudo_label import walk_to_pseudo_label
+from ...refine.pseudo_label import crf_refine_label, walk_to_pseudo_label
 from .utils import sample_label_grid
 
 
@@ -57,6 +58,12 @@ class IRNet(BaseSegmentor):
     steps), upsampled x4, max-normalised, and a constant background score
     ``bg_threshold`` is put in front; the argmax is the pseudo-label, set as
     ``pred_sem_seg`` (values 0..C) with the boundary as ``boundary``.
+    ``test_cfg.bg_mode='walked'`` walks a background map ``(1 - max CAM)
+    ** bg_power`` with the CAMs instead (AffinityNet's background), and
+    ``test_cfg.crf`` refines the label by a dense CRF on the image
+    (:func:`rpnet_mmseg.refine.crf_refine_label`); both are off in IRN's
+    recipe and on in the MSRC demo, where they were measured
+    (docs/en/irn.md).
 
     Args:
         backbone (dict): Backbone config (any mmseg / mmpretrain backbone
@@ -72,8 +79,12 @@ class IRNet(BaseSegmentor):
         test_cfg (dict, optional): ``path_index`` (default
             ``dict(radius=5)``), ``beta`` (10), ``exp_times`` (8),
             ``bg_threshold`` (0.25), ``flip`` (True), ``stride`` (4, the
-            stride of the CAMs and of the boundary map) and ``walk_method``
-            (None: the walk's default, see ``rpnet_mmseg.refine``).
+            stride of the CAMs and of the boundary map), ``walk_method``
+            (None: the walk's default, see ``rpnet_mmseg.refine``),
+            ``bg_mode`` ('constant', IRN; or 'walked'), ``bg_power`` (the
+            walked background's exponent) and ``crf`` (None, IRN; or the
+            keyword arguments of ``dense_crf_labels``, e.g.
+            ``rpnet_mmseg.refine.IRN_CRF_PARAMS``).
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -107,6 +118,16 @@ class IRNet(BaseSegmentor):
         self.bg_threshold = float(test_cfg.get('bg_threshold', 0.25))
         self.flip = bool(test_cfg.get('flip', True))
         self.stride = int(test_cfg.get('stride', 4))
+        self.bg_mode = test_cfg.get('bg_mode', 'constant')
+        self.bg_power = test_cfg.get('bg_power', None)
+        if self.bg_mode not in ('constant', 'walked'):
+            raise ValueError("test_cfg.bg_mode must be 'constant' or "
+                             f"'walked', got {self.bg_mode!r}")
+        if self.bg_mode == 'walked' and not (self.bg_power or 0) > 0:
+            raise ValueError("test_cfg.bg_mode='walked' needs a positive "
+                             f'test_cfg.bg_power, got {self.bg_power!r}')
+        crf = test_cfg.get('crf', None)
+        self.crf = None if crf is None else dict(crf)
         # How the walk is evaluated (see rpnet_mmseg.refine.propagate);
         # left to the walk's default unless the config names one.
         self.walk_kwargs = {} if test_cfg.get('walk_method') is None else \
@@ -216,6 +237,19 @@ class IRNet(BaseSegmentor):
             logits = logits[:size[0], :size[1]]
         return torch.sigmoid(logits)
 
+    def _image_uint8(self, image: Tensor) -> np.ndarray:
+        """(H, W, 3) uint8 image from a normalised (3, H, W) input.
+
+        Undoes the data preprocessor's normalisation for the dense CRF; its
+        colour order does not matter (the CRF's colour distances are the
+        same in RGB and BGR).
+        """
+        pre = self.data_preprocessor
+        if getattr(pre, '_enable_normalize', False):
+            image = image * pre.std.to(image) + pre.mean.to(image)
+        return image.round().clamp(0, 255).byte().permute(1, 2,
+                                                          0).cpu().numpy()
+
     @staticmethod
     def _name(ds: SegDataSample, i: int) -> str:
         """Image name for error messages."""
@@ -275,7 +309,13 @@ class IRNet(BaseSegmentor):
                 exp_times=self.exp_times,
                 bg_threshold=self.bg_threshold,
                 stride=self.stride,
+                bg_mode=self.bg_mode,
+                bg_power=self.bg_power,
                 **self.walk_kwargs)
+            if self.crf is not None:
+                label = crf_refine_label(
+                    self._image_uint8(inputs[i, :, :img_h, :img_w]), label,
+                    keys, **self.crf)
             ds.pred_sem_seg = PixelData(data=label.long()[None])
             ds.set_data(dict(boundary=boundary))
         return data_samples

@@ -16,6 +16,7 @@ from mmengine.structures import PixelData
 
 from mmseg.registry import DATASETS, MODELS
 from mmseg.structures import SegDataSample
+from rpnet_mmseg.refine import IRN_CRF_PARAMS
 
 REPO = osp.dirname(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
@@ -97,8 +98,16 @@ def test_irn_settings_and_stage_folders(path):
     model = cfg.model
     assert model.train_cfg.path_index.radius == 10
     assert model.test_cfg.path_index.radius == 5
-    assert (model.test_cfg.beta, model.test_cfg.exp_times,
-            model.test_cfg.bg_threshold) == (10, 8, 0.25)
+    if 'voc' in path or 'coco' in path:  # IRN's walk
+        assert (model.test_cfg.beta, model.test_cfg.exp_times,
+                model.test_cfg.bg_threshold) == (10, 8, 0.25)
+        assert model.test_cfg.get('bg_mode', 'constant') == 'constant'
+        assert model.test_cfg.get('crf') is None
+    else:  # the MSRC demo: measured in docs/en/irn.md
+        assert (model.test_cfg.beta, model.test_cfg.exp_times,
+                model.test_cfg.bg_mode, model.test_cfg.bg_power) == \
+            (10, 4, 'walked', 4)
+        assert model.test_cfg.crf == IRN_CRF_PARAMS
     opt = cfg.optim_wrapper
     assert opt.optimizer.lr == 0.1 and opt.optimizer.weight_decay == 1e-4
     assert opt.paramwise_cfg.custom_keys['displacement_head.'].lr_mult == 10

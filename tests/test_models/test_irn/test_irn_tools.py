@@ -5,6 +5,7 @@ trains on generated relation labels, resumes, writes pseudo-labels with
 ``tools/test.py`` (one process and two under ``tools/dist_test.sh``) and
 draws overlays, all on CPU.
 """
+import json
 import os
 import os.path as osp
 import shutil
@@ -222,3 +223,63 @@ def test_draw_overlays_cli(trained_irn, run_tool):
     assert [osp.basename(p)
             for p in written] == ['im_00.png', 'im_04.png', 'im_08.png']
     assert all(osp.getsize(p) > 0 for p in written)
+
+
+def test_sweep_walk_scores_settings_on_two_halves(trained_irn):
+    sys.path.insert(0, osp.join(trained_irn.repo, 'tools', 'analysis_tools'))
+    try:
+        import sweep_walk
+    finally:
+        sys.path.pop(0)
+    data = trained_irn.data
+    root = str(trained_irn.tmp / 'data')
+    split = trained_irn.tmp / 'masked.txt'
+    split.write_text('\n'.join(data.masked) + '\n')
+    out = str(trained_irn.tmp / 'sweep.json')
+    report = sweep_walk.main([
+        str(trained_irn.cfg), trained_irn.ckpt, '--cam-dir', data.cam_dir,
+        '--data-root', root, '--split', str(split), '--num-classes', '4',
+        '--img-suffix', '.png', '--exp-times', '2', '4', '--bg-thresholds',
+        '0.25', '1.01', '--bg-powers', '2', '--crf', '--out-json', out
+    ])
+    rows = report['rows']
+    assert len(rows) == 2 * 3 * 2
+    with open(out) as f:
+        assert json.load(f)['rows'] == rows
+    # Background score above every normalised CAM: all background, whose
+    # IoU is the background's share of the labelled pixels.
+    masks = [
+        read_mask(osp.join(root, 'SegmentationClass', n + '.png'))
+        for n in data.masked
+    ]
+    for h in (0, 1):
+        half = np.concatenate([m.ravel() for m in masks[h::2]])
+        want = 100 * (half == 0).mean() / len(np.unique(half))
+        row = [
+            r for r in rows if r['bg_value'] == 1.01 and not r['crf']
+            and r['exp_times'] == 2
+        ][0]
+        assert row[f'half{h}'] == pytest.approx(want, abs=1e-6)
+    # CAMs made from the masks: the walked background beats all-background.
+    walked = [r for r in rows if r['bg_mode'] == 'walked']
+    assert min(r['all'] for r in walked) > row['all'] + 20
+    # The choice on one half is that half's best; reported on the other.
+    best0 = max(rows, key=lambda r: r['half0'])
+    assert report['chosen_on_half0'] == dict(
+        setting=best0['setting'], half1=best0['half1'])
+    assert report['cross_validated'] == pytest.approx(
+        (best0['half1'] + report['chosen_on_half1']['half0']) / 2)
+
+
+def test_sweep_walk_normalises_as_the_data_preprocessor(trained_irn):
+    sys.path.insert(0, osp.join(trained_irn.repo, 'tools', 'analysis_tools'))
+    try:
+        import sweep_walk
+    finally:
+        sys.path.pop(0)
+    model = sweep_walk.build_model(str(trained_irn.cfg), trained_irn.ckpt)
+    image = np.random.default_rng(0).integers(0, 256, (20, 28, 3),
+                                              dtype=np.uint8)
+    chw = torch.from_numpy(image).permute(2, 0, 1)
+    want = model.data_preprocessor(dict(inputs=[chw]), False)['inputs']
+    assert torch.allclose(sweep_walk.normalise(model, image), want)

@@ -1,6 +1,8 @@
 """IRNet: frozen backbone, losses reach the heads, pseudo-label inference."""
 import math
 
+import numpy as np
+
 import pytest
 import torch
 from mmengine.structures import PixelData
@@ -153,3 +155,33 @@ def test_predict_errors_name_the_image():
     resized.set_metainfo(dict(ori_shape=(60, 74)))
     with pytest.raises(ValueError, match='drop the resize'):
         model.predict(inputs, [resized])
+
+
+def test_predict_with_walked_background_and_crf():
+    from rpnet_mmseg.refine import IRN_CRF_PARAMS
+    model = _model(test_cfg=dict(
+        path_index=dict(radius=3),
+        exp_times=3,
+        bg_mode='walked',
+        bg_power=2,
+        crf=IRN_CRF_PARAMS))
+    model.eval()
+    h, w = 30, 37
+    image = torch.randint(0, 256, (3, h, w)).float()
+    inputs = ((image - 127.) / 128.)[None]
+    # The CRF sees the image the data preprocessor normalised.
+    assert np.array_equal(model._image_uint8(inputs[0]),
+                          image.byte().permute(1, 2, 0).numpy())
+    out = model.predict(inputs, [_test_sample(h, w, [0, 2])])[0]
+    label = out.pred_sem_seg.data
+    assert label.shape == (1, h, w)
+    assert set(label.unique().tolist()) <= {0, 1, 3}
+
+
+@pytest.mark.parametrize('test_cfg, match', [
+    (dict(bg_mode='psa'), 'bg_mode must be'),
+    (dict(bg_mode='walked'), 'bg_power'),
+])
+def test_bad_test_cfg_is_named(test_cfg, match):
+    with pytest.raises(ValueError, match=match):
+        _model(test_cfg=test_cfg)
