@@ -481,6 +481,20 @@ def print_table(summary: Dict, names: Sequence[str]) -> None:
               f'{seg["miou"]:.2f}, with CRF {seg["miou_crf"]:.2f}')
 
 
+def keep_times(old: Sequence[Dict], new: Dict) -> Dict:
+    """``new`` with the stage times of ``old[0]`` where ``new`` skipped.
+
+    A re-run skips the stages whose outputs are complete and reports 0 s
+    for them; the summary keeps the time the stage took when it ran.
+    """
+    if not old:
+        return new
+    return {
+        k: old[0].get(k, v) if k.endswith('_s') and v == 0.0 else v
+        for k, v in new.items()
+    }
+
+
 def update_summary(path: str, change: Callable[[Dict], None]) -> Dict:
     """Apply ``change`` to the summary JSON under a lock; return it.
 
@@ -556,11 +570,15 @@ def main() -> None:
             update_summary(out, lambda d: d.update({name: {
                 **d.get(name, {}),
                 **summarize(name, [r for r in d.get(name, {}).get('runs', [])
-                                   if r['seed'] != s] + [result], args.subset)
+                                   if r['seed'] != s] + [keep_times(
+                                       [r for r in d.get(name, {}).get(
+                                           'runs', []) if r['seed'] == s],
+                                       result)], args.subset)
             }}))
         if name in args.refine:
             refined = run_refine_stage(demo, name, seed)
-            update_summary(out, lambda d: d[name].update(refined))
+            update_summary(
+                out, lambda d: d[name].update(keep_times([d[name]], refined)))
         if name in args.segment:
             seg = run_segment_stage(demo, name, seed)
             update_summary(out, lambda d: d.update(segmentation=seg))

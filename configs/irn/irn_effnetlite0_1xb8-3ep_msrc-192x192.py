@@ -34,12 +34,6 @@ model = dict(
         exp_times=4,
         bg_mode='walked',
         bg_power=4,
-        crf=dict(
-            num_iters=10,
-            gt_prob=0.7,
-            gaussian_sxy=3.0,
-            gaussian_compat=3.0,
-            bilateral_sxy=50.0,
-            bilateral_srgb=5.0,
-            bilateral_compat=10.0)))
+        # the relation labels' CRF (IRN's parameters)
+        crf={{_base_.relation_label_cfg.crf}}))
 work_dir = {{_base_.irn_work_dir}}

@@ -98,3 +98,11 @@ def test_os32_experiments_change_only_stride_and_crop(run_demo):
     scale = [o for o in os32[1] if o.endswith('.scale=(384,384)')]
     crop = [o for o in os32[1] if o.endswith('.crop_size=(256,256)')]
     assert len(scale) == 1 and len(crop) == 1
+
+
+def test_skipped_stages_keep_the_time_they_took(run_demo):
+    old = dict(seed=0, train_s=518.0, cam_s=320.0, cam_miou=50.0)
+    new = dict(seed=0, train_s=0.0, cam_s=0.0, eval_s=41.0, cam_miou=55.0)
+    assert run_demo.keep_times([old], new) == dict(
+        seed=0, train_s=518.0, cam_s=320.0, eval_s=41.0, cam_miou=55.0)
+    assert run_demo.keep_times([], new) == new
