@@ -1,6 +1,7 @@
 """tools/run_demo.py: the pipeline's small decisions, on tiny files."""
 import importlib.util
 import json
+import os
 import os.path as osp
 import sys
 import threading
@@ -106,3 +107,94 @@ def test_skipped_stages_keep_the_time_they_took(run_demo):
     assert run_demo.keep_times([old], new) == dict(
         seed=0, train_s=518.0, cam_s=320.0, eval_s=41.0, cam_miou=55.0)
     assert run_demo.keep_times([], new) == new
+
+
+def _fake_runner(calls):
+    """A stand-in for ``run_demo.run``: records the tool, fakes its output."""
+
+    def fake_run(cmd):
+        tool = cmd[1]
+        calls.append(tool)
+
+        def value(flag):
+            return cmd[cmd.index(flag) + 1]
+
+        if tool == 'tools/train.py':
+            work = value('--work-dir')
+            os.makedirs(work, exist_ok=True)
+            name = 'iter_300.pth' if 'deeplab' in cmd[2] else 'epoch_3.pth'
+            open(osp.join(work, name), 'w').close()
+        elif tool == 'tools/test.py':
+            out = [o for o in cmd if o.startswith('test_evaluator')]
+            for option in out:
+                folder = option.split('=', 1)[1]
+                os.makedirs(folder, exist_ok=True)
+                for n in ('a', 'b'):
+                    Image.fromarray(np.zeros((2, 2), np.uint8)).save(
+                        osp.join(folder, n + '.png'))
+            with open(value('--out-json'), 'w') as f:
+                json.dump({'mIoU': 50.0}, f)
+        elif tool == 'tools/eval_cams.py':
+            with open(value('--out-json'), 'w') as f:
+                json.dump({'mIoU': 60.0, 'best_threshold': 0.3}, f)
+        return 1.0
+
+    return fake_run
+
+
+@pytest.fixture
+def killed_run(tmp_path, run_demo, monkeypatch):
+    """A run killed while IRN trained: CAMs evaluated, relation labels
+    written, no IRN checkpoint, nothing after."""
+    data = tmp_path / 'data'
+    (data / 'ImageSets' / 'Segmentation').mkdir(parents=True)
+    (data / 'SegmentationClass').mkdir()
+    for split in ('train', 'val'):
+        (data / 'ImageSets' / 'Segmentation' / f'{split}.txt').write_text(
+            'a\nb\n')
+    for n in ('a', 'b'):
+        Image.fromarray(np.zeros((2, 2), np.uint8)).save(
+            data / 'SegmentationClass' / f'{n}.png')
+    demo = run_demo.Demo(str(data), str(tmp_path / 'work'))
+    paths = demo.paths('rpnet', 0)
+    os.makedirs(paths.relation_label_dir)
+    for n in ('a', 'b'):
+        open(osp.join(paths.relation_label_dir, n + '.png'), 'w').close()
+    for k in (0, 1):
+        with open(osp.join(paths.root, f'cam_eval_half{k}.json'), 'w') as f:
+            json.dump({'best_threshold': 0.3, 'mIoU': 55.0}, f)
+    with open(osp.join(paths.root, 'train_dev_half1.txt'), 'w') as f:
+        f.write('b\n')
+    os.makedirs(paths.irn_work_dir)  # training started, no checkpoint
+    calls = []
+    monkeypatch.setattr(run_demo, 'run', _fake_runner(calls))
+    return demo, paths, calls
+
+
+def test_killed_pipeline_resumes_at_its_stage(run_demo, killed_run):
+    demo, paths, calls = killed_run
+    refined = run_demo.run_refine_stage(demo, 'rpnet', 0)
+    # Relation labels were complete: IRN training resumes, then the
+    # pseudo-labels, CAM + CRF on both halves, overlays.
+    assert calls == [
+        'tools/train.py', 'tools/test.py', 'tools/eval_cams.py',
+        'tools/eval_cams.py', 'tools/draw_overlays.py'
+    ]
+    assert refined['relation_label_s'] == 0.0
+    assert refined['irn_train_s'] == 1.0 and refined['pseudo_label_s'] == 1.0
+    assert refined['cam_threshold_t0'] == 0.3
+    assert refined['pseudo_label_miou'] == 50.0
+    # A second run finds every output: only the overlays are redrawn.
+    calls.clear()
+    again = run_demo.run_refine_stage(demo, 'rpnet', 0)
+    assert calls == ['tools/draw_overlays.py']
+    assert again['irn_train_s'] == again['pseudo_label_s'] == 0.0
+    # The segmentation stage: trained (with --resume), tested twice (with
+    # and without CRF); then nothing left to do.
+    calls.clear()
+    seg = run_demo.run_segment_stage(demo, 'rpnet', 0)
+    assert calls == ['tools/train.py', 'tools/test.py', 'tools/test.py']
+    assert seg['miou'] == seg['miou_crf'] == 50.0
+    calls.clear()
+    run_demo.run_segment_stage(demo, 'rpnet', 0)
+    assert calls == []
