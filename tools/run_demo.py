@@ -345,6 +345,8 @@ def walked_bg_power(t: float) -> float:
 def label_dir_miou(demo: Demo, label_dir: str, split: str,
                    num_classes: int = 15) -> float:
     """mIoU (%) of ``label_dir/NAME.png`` against the masks of ``split``."""
+    from rpnet_mmseg.evaluation.metrics.cam_metric import \
+        iou_from_confusion
     from rpnet_mmseg.fileio import read_mask
     with open(osp.join(ROOT, split)) as f:
         names = [line.strip() for line in f if line.strip()]
@@ -358,9 +360,7 @@ def label_dir_miou(demo: Demo, label_dir: str, split: str,
             num_classes * mask[valid].astype(np.int64) +
             pred[valid].astype(np.int64),
             minlength=num_classes**2).reshape(num_classes, num_classes)
-    inter = np.diag(conf).astype(float)
-    union = conf.sum(0) + conf.sum(1) - inter
-    return float(100 * (inter[union > 0] / union[union > 0]).mean())
+    return float(100 * np.nanmean(iou_from_confusion(conf)))
 
 
 def cam_crf_cross_validated(demo: Demo, paths: StagePaths) -> float:
@@ -375,9 +375,9 @@ def cam_crf_cross_validated(demo: Demo, paths: StagePaths) -> float:
     for k in range(2):
         chosen = read_json(osp.join(paths.root, f'cam_eval_half{k}.json'))
         out = osp.join(paths.root, f'cam_crf_eval_half{1 - k}.json')
-        if osp.isfile(osp.join(ROOT, out)) and \
-                read_json(out)['best_threshold'] == chosen['best_threshold']:
-            scores.append(read_json(out)['mIoU'])
+        done = read_json(out) if osp.isfile(osp.join(ROOT, out)) else None
+        if done and done['best_threshold'] == chosen['best_threshold']:
+            scores.append(done['mIoU'])
             continue
         split = osp.join(ROOT, paths.root, f'train_dev_half{1 - k}.txt')
         scores.append(

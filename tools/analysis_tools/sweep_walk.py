@@ -35,6 +35,7 @@ from mmengine.utils import track_iter_progress
 
 from mmseg.registry import MODELS
 from mmseg.utils import register_all_modules
+from rpnet_mmseg.evaluation.metrics.cam_metric import iou_from_confusion
 from rpnet_mmseg.fileio import atomic_write, cam_path, load_cam, read_mask
 from rpnet_mmseg.refine import (IRN_CRF_PARAMS, crf_refine_label,
                                 walk_to_pseudo_label)
@@ -93,14 +94,8 @@ def build_model(config: str, checkpoint: str) -> torch.nn.Module:
 
 def normalise(model: torch.nn.Module, image_bgr: np.ndarray) -> torch.Tensor:
     """(1, 3, H, W) input as the model's data preprocessor makes it."""
-    pre = model.data_preprocessor
-    x = torch.from_numpy(np.ascontiguousarray(image_bgr)).permute(2, 0, 1)
-    if getattr(pre, 'channel_conversion', False):
-        x = x[[2, 1, 0]]
-    x = x.float()
-    if getattr(pre, '_enable_normalize', False):
-        x = (x - pre.mean) / pre.std
-    return x[None]
+    chw = torch.from_numpy(np.ascontiguousarray(image_bgr)).permute(2, 0, 1)
+    return model.data_preprocessor(dict(inputs=[chw]), False)['inputs']
 
 
 def settings(args: argparse.Namespace) -> List[Setting]:
@@ -121,10 +116,7 @@ def label_name(setting: Setting) -> str:
 
 def miou(conf: np.ndarray) -> float:
     """Mean IoU (%) over the classes present in the masks or predictions."""
-    inter = np.diag(conf).astype(float)
-    union = conf.sum(0) + conf.sum(1) - inter
-    present = union > 0
-    return float(100 * (inter[present] / union[present]).mean())
+    return float(100 * np.nanmean(iou_from_confusion(conf)))
 
 
 def sweep(args: argparse.Namespace) -> Dict:
