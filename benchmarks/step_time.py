@@ -9,7 +9,7 @@ backward runs through the prototype branch (G(FM), the projections).
 
 Usage:
     python benchmarks/step_time.py [--rpnet CONFIG] [--baseline CONFIG]
-        [--batch 16] [--size 192] [--steps 10] [--warmup 3]
+        [--batch 16] [--size 256] [--steps 10] [--warmup 3]
 """
 import argparse
 import os.path as osp
@@ -74,12 +74,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         '--rpnet',
-        default='configs/rpnet/rpnet_effnetlite0_1xb16-3ep_msrc-192x192.py')
+        default='configs/rpnet/rpnet_effnetlite0_1xb16-3ep_msrc-256x256.py')
     parser.add_argument(
         '--baseline',
-        default='configs/cam/cam_effnetlite0_1xb16-3ep_msrc-192x192.py')
+        default='configs/cam/cam_effnetlite0_1xb16-6ep_msrc-256x256.py')
     parser.add_argument('--batch', type=int, default=16)
-    parser.add_argument('--size', type=int, default=192)
+    parser.add_argument('--size', type=int, default=256)
     parser.add_argument('--steps', type=int, default=10)
     parser.add_argument('--warmup', type=int, default=3)
     args = parser.parse_args()

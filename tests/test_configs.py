@@ -37,8 +37,9 @@ def build_model_offline(cfg: Config, size: int = 64) -> torch.nn.Module:
     if backbone.type == 'EfficientNetLite0':
         backbone.pretrained = False
     else:
-        backbone.init_cfg = None
         backbone.pop('pretrained', None)
+    # No checkpoint file (ImageNet, or the demo's CAM network) is read.
+    backbone.init_cfg = None
     cfg.model.pop('pretrained', None)
     return MODELS.build(cfg.model)
 

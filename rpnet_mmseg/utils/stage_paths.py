@@ -30,6 +30,13 @@ class StagePaths:
         """Logs and checkpoints of the CAM network."""
         return self.root
 
+    def cam_checkpoint(self, epochs: int) -> str:
+        """The CAM network's checkpoint after ``epochs`` epochs.
+
+        The segmentation stage of the demo starts its backbone from it.
+        """
+        return self._sub(f'epoch_{epochs}.pth')
+
     @property
     def cam_dir(self) -> str:
         """``NAME.npy`` CAM files of every training image."""

@@ -88,17 +88,46 @@ def test_update_summary_keeps_concurrent_entries(run_demo, tmp_path):
     assert summary == {'a': list(range(20)), 'b': list(range(20))}
 
 
-def test_os32_experiments_change_only_stride_and_crop(run_demo):
-    base = run_demo.EXPERIMENTS['baseline']
-    os32 = run_demo.EXPERIMENTS['baseline_os32']
-    assert base[0] == os32[0] and base[1] == []
-    assert 'model.backbone.output_stride=32' in os32[1]
-    assert run_demo.EXPERIMENTS['rpnet_os32'][1] == os32[1]
-    # Images resized in the same proportion to the crop as the demo's
-    # (288 for 192 crops).
-    scale = [o for o in os32[1] if o.endswith('.scale=(384,384)')]
-    crop = [o for o in os32[1] if o.endswith('.crop_size=(256,256)')]
-    assert len(scale) == 1 and len(crop) == 1
+def _flat(tree, prefix=''):
+    """Config as {dotted.key: leaf}; list items get their index."""
+    if isinstance(tree, dict):
+        items = tree.items()
+    elif isinstance(tree, (list, tuple)) and any(
+            isinstance(v, (dict, list, tuple)) for v in tree):
+        items = ((str(i), v) for i, v in enumerate(tree))
+    else:
+        return {prefix: tree}
+    out = {}
+    for k, v in items:
+        out.update(_flat(v, f'{prefix}.{k}' if prefix else str(k)))
+    return out
+
+
+@pytest.mark.parametrize('name', ['rpnet', 'baseline'])
+def test_default_experiments_differ_from_os16_only_in_stride_and_crop(
+        run_demo, name):
+    from mmengine.config import Config
+    new = _flat(
+        Config.fromfile(osp.join(REPO, run_demo.EXPERIMENTS[name][0])).to_dict())
+    old = _flat(
+        Config.fromfile(osp.join(REPO, run_demo.EXPERIMENTS[name + '_os16'][0]))
+        .to_dict())
+    changed = {
+        k
+        for k in set(new) | set(old)
+        if new.get(k) != old.get(k) and not k.endswith('work_dir')
+        and k != 'crop_size' and not k.startswith('test_evaluator')
+    }
+    assert changed == {
+        'model.backbone.output_stride', 'model.data_preprocessor.size',
+        'train_dataloader.dataset.pipeline.1.scale',
+        'train_dataloader.dataset.pipeline.2.crop_size', 'train_pipeline.1.scale',
+        'train_pipeline.2.crop_size'
+    }
+    assert new['model.backbone.output_stride'] == 32
+    # Images resized in the same proportion to the crop (288 for 192).
+    assert tuple(new['train_dataloader.dataset.pipeline.1.scale']) == (384, 384)
+    assert tuple(new['model.data_preprocessor.size']) == (256, 256)
 
 
 def test_skipped_stages_keep_the_time_they_took(run_demo):
@@ -115,6 +144,7 @@ def _fake_runner(calls):
     def fake_run(cmd):
         tool = cmd[1]
         calls.append(tool)
+        fake_run.cmds.append(cmd)
 
         def value(flag):
             return cmd[cmd.index(flag) + 1]
@@ -139,6 +169,7 @@ def _fake_runner(calls):
                 json.dump({'mIoU': 60.0, 'best_threshold': 0.3}, f)
         return 1.0
 
+    fake_run.cmds = []
     return fake_run
 
 
@@ -194,6 +225,10 @@ def test_killed_pipeline_resumes_at_its_stage(run_demo, killed_run):
     calls.clear()
     seg = run_demo.run_segment_stage(demo, 'rpnet', 0)
     assert calls == ['tools/train.py', 'tools/test.py', 'tools/test.py']
+    # Its backbone starts from this run's CAM network.
+    train_cmd = run_demo.run.cmds[-3]
+    assert ('model.backbone.init_cfg.checkpoint=' +
+            paths.cam_checkpoint(3)) in train_cmd
     assert seg['miou'] == seg['miou_crf'] == 50.0
     calls.clear()
     run_demo.run_segment_stage(demo, 'rpnet', 0)

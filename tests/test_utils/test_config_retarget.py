@@ -42,3 +42,7 @@ def test_pipeline_dirs_config_agrees_with_stage_paths():
                 'pseudo_label_dir', 'pseudo_label_overlay_dir',
                 'seg_work_dir', 'pred_dir', 'pred_dir_crf'):
         assert osp.normpath(cfg[key]) == osp.normpath(getattr(paths, key)), key
+    epochs = Config.fromfile(
+        osp.join(repo, 'configs/rpnet/'
+                 'rpnet_effnetlite0_1xb16-3ep_msrc-256x256.py')).train_cfg.max_epochs
+    assert cfg.cam_checkpoint == paths.cam_checkpoint(epochs)

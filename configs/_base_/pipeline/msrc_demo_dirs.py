@@ -5,6 +5,8 @@
 # A pipeline tool points a config at another run with --cfg-options on the
 # keys that use them (listed in docs/en/irn.md).
 work_root = 'work_dirs/demo/rpnet/seed_0'
+# The CAM network's last checkpoint (the RPNet demo config trains 3 epochs).
+cam_checkpoint = work_root + '/epoch_3.pth'
 cam_dir = work_root + '/cams'
 relation_label_dir = work_root + '/relation_labels'
 irn_work_dir = work_root + '/irn'

@@ -38,7 +38,7 @@ class EfficientNetLite0(BaseModule):
         pretrained (bool): Load the ImageNet weights shipped in the package.
             Defaults to True.
         frozen_stages (int): Freeze the stem and the levels below this index
-            (-1 freezes nothing). Defaults to -1.
+            (-1 freezes nothing, 4 the whole network). Defaults to -1.
         norm_eval (bool): Keep BatchNorm layers in eval mode while training.
             Defaults to False.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
@@ -110,9 +110,12 @@ class EfficientNetLite0(BaseModule):
         if self.frozen_stages < 0:
             return
         modules: List[torch.nn.Module] = [self.stem]
-        starts = (0, ) + tuple(e + 1 for e in _LEVEL_ENDS)
-        last_block = starts[min(self.frozen_stages, len(starts) - 1)]
-        modules += list(self.blocks[:last_block])
+        if self.frozen_stages >= len(_LEVEL_CHANNELS):
+            # Every level: a fixed feature extractor.
+            modules += list(self.blocks) + [self.head_conv]
+        else:
+            starts = (0, ) + tuple(e + 1 for e in _LEVEL_ENDS)
+            modules += list(self.blocks[:starts[self.frozen_stages]])
         for m in modules:
             m.eval()
             for p in m.parameters():
@@ -129,7 +132,14 @@ class EfficientNetLite0(BaseModule):
         return self
 
     def init_weights(self) -> None:
-        """Keep the shipped ImageNet weights (no re-initialisation)."""
+        """Keep the shipped ImageNet weights, or load ``init_cfg``'s.
+
+        With ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix=...)``
+        the weights come from that checkpoint instead, e.g. the backbone of
+        the CAM network (``prefix='backbone.'``) for the segmentation stage.
+        """
+        if self.init_cfg is not None:
+            super().init_weights()
 
     def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
         """Return the features of the levels in ``out_indices``."""

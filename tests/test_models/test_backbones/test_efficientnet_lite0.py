@@ -32,3 +32,40 @@ def test_frozen_stages_and_norm_eval():
     assert all(not m.training for m in bns)
     with pytest.raises(ValueError, match='output_stride'):
         EfficientNetLite0(pretrained=False, output_stride=8)
+
+
+@pytest.mark.parametrize('frozen,first_trainable', [(3, 11), (4, None)])
+def test_frozen_stages_up_to_the_whole_network(frozen, first_trainable):
+    net = EfficientNetLite0(pretrained=False, frozen_stages=frozen).train()
+    trainable = [
+        i for i, b in enumerate(net.blocks)
+        if any(p.requires_grad for p in b.parameters())
+    ]
+    if first_trainable is None:
+        assert trainable == []
+        assert not any(p.requires_grad for p in net.parameters())
+        out = net(torch.rand(1, 3, 64, 64))[-1]
+        assert not out.requires_grad
+    else:
+        assert trainable[0] == first_trainable
+        assert all(p.requires_grad for p in net.head_conv.parameters())
+
+
+def test_init_cfg_loads_a_cam_network_backbone(tmp_path):
+    src = EfficientNetLite0(pretrained=False)
+    with torch.no_grad():
+        for p in src.parameters():
+            p.add_(torch.randn_like(p))
+    ckpt = tmp_path / 'cam.pth'
+    torch.save({
+        'state_dict': {f'backbone.{k}': v
+                       for k, v in src.state_dict().items()}
+    }, ckpt)
+    net = EfficientNetLite0(
+        pretrained=True,
+        init_cfg=dict(
+            type='Pretrained', checkpoint=str(ckpt), prefix='backbone.'))
+    assert not torch.equal(net.head_conv[0].weight, src.head_conv[0].weight)
+    net.init_weights()
+    for k, v in src.state_dict().items():
+        assert torch.equal(net.state_dict()[k], v), k

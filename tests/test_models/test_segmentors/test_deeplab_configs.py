@@ -83,14 +83,18 @@ def test_msrc_config_reads_the_stage_folders():
         assert cfg.test_dataloader.dataset.ann_file.endswith('val.txt')
         assert len(cfg.train_dataloader.dataset.metainfo.classes) == 15
         assert cfg.model.decode_head.num_classes == 15
+        # The CPU demo's backbone: the same run's CAM network, frozen.
+        bb = cfg.model.backbone
+        assert bb.init_cfg.checkpoint == dirs.cam_checkpoint
+        assert bb.init_cfg.prefix == 'backbone.'
+        assert bb.frozen_stages == 4 and bb.norm_eval
 
 
 def _build_offline(cfg):
     bb = cfg.model.backbone
     if bb.type == 'EfficientNetLite0':
         bb.pretrained = False
-    else:
-        bb.init_cfg = None
+    bb.init_cfg = None
     return MODELS.build(cfg.model)
 
 
