@@ -22,7 +22,7 @@ and writes one ``NAME.png`` per image (0 background, class id = key + 1,
 Example::
 
     python tools/make_relation_labels.py \\
-        configs/irn/irn_effnetlite0_1xb16-6ep_msrc-192x192.py \\
+        configs/irn/irn_effnetlite0_1xb8-3ep_msrc-192x192.py \\
         --cfg-options relation_label_cfg.nproc=2
 """
 import argparse

@@ -41,6 +41,9 @@ class EfficientNetLite0(BaseModule):
             (-1 freezes nothing, 4 the whole network). Defaults to -1.
         norm_eval (bool): Keep BatchNorm layers in eval mode while training.
             Defaults to False.
+        drop_path_rate (float): Stochastic depth of the last block while
+            training (earlier blocks scaled by depth), as in the original
+            network. Defaults to 0.2.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
 
@@ -50,6 +53,7 @@ class EfficientNetLite0(BaseModule):
                  pretrained: bool = True,
                  frozen_stages: int = -1,
                  norm_eval: bool = False,
+                 drop_path_rate: float = 0.2,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         try:
@@ -66,6 +70,10 @@ class EfficientNetLite0(BaseModule):
         self.out_indices = tuple(out_indices)
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
+        if not 0 <= drop_path_rate < 1:
+            raise ValueError(
+                f'drop_path_rate must be in [0, 1), got {drop_path_rate}')
+        self.drop_path_rate = drop_path_rate
         # image_size=None selects dynamic "same" padding, valid for any size.
         net = EfficientNet.from_name('efficientnet-lite0', image_size=None)
         if pretrained:
@@ -148,7 +156,7 @@ class EfficientNetLite0(BaseModule):
         n = len(self.blocks)
         for i, block in enumerate(self.blocks):
             # Stochastic depth as in the original network (scaled by depth).
-            x = block(x, drop_connect_rate=0.2 * i / n)
+            x = block(x, drop_connect_rate=self.drop_path_rate * i / n)
             if i in _LEVEL_ENDS:
                 outs.append(x)
         outs.append(self.head_conv(x))

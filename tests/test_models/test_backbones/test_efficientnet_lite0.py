@@ -69,3 +69,16 @@ def test_init_cfg_loads_a_cam_network_backbone(tmp_path):
     net.init_weights()
     for k, v in src.state_dict().items():
         assert torch.equal(net.state_dict()[k], v), k
+
+
+def test_drop_path_rate():
+    torch.manual_seed(0)
+    x = torch.rand(2, 3, 64, 64)
+    plain = EfficientNetLite0(pretrained=False, drop_path_rate=0.0).train()
+    assert torch.equal(plain(x)[-1], plain(x)[-1])  # no stochastic depth
+    noisy = EfficientNetLite0(pretrained=False, drop_path_rate=0.5)
+    noisy.load_state_dict(plain.state_dict())
+    noisy.train()
+    assert not torch.equal(noisy(x)[-1], noisy(x)[-1])
+    with pytest.raises(ValueError, match='drop_path_rate'):
+        EfficientNetLite0(pretrained=False, drop_path_rate=1.0)
