@@ -12,8 +12,9 @@ from .label_format import (LABEL_SUFFIX, label_path, read_mask, save_label_png,
                            voc_colormap)
 from .provenance import (ON_STALE, STAGE_FILE, StaleOutputError,
                          check_or_record, config_sha1, describe_producer,
-                         file_sha1, folder_state, make_producer, read_record,
-                         same_producer, unknown_producer, weights_sha1)
+                         file_sha1, folder_state, make_producer, note_written,
+                         read_record, same_producer, unknown_producer,
+                         weights_sha1, written_files)
 
 __all__ = [
     'atomic_write', 'save_npy_atomic', 'save_text_atomic',
@@ -22,5 +23,6 @@ __all__ = [
     'save_label_png', 'voc_colormap', 'STAGE_FILE', 'ON_STALE',
     'StaleOutputError', 'check_or_record', 'config_sha1', 'describe_producer',
     'file_sha1', 'folder_state', 'make_producer', 'read_record',
-    'same_producer', 'unknown_producer', 'weights_sha1'
+    'same_producer', 'unknown_producer', 'weights_sha1', 'note_written',
+    'written_files'
 ]

@@ -11,16 +11,30 @@ records its producer in ``.rpnet_stage.json``::
 
 ``config_file``, ``checkpoint``, ``created`` and ``rpnet_mmseg_version``
 inform; the other keys are the producer's identity: two producers are the
-same when their identities are equal. :func:`check_or_record` compares a
-writer's producer with the folder's record before the writer writes:
+same when their identities are equal.
 
-- the same producer: resume (finished files are kept);
+A writer also lists the files it writes, BEFORE writing each one, in a
+manifest of its own, ``.rpnet_written.<writer>.txt`` (one file name a line,
+appended; ``<writer>`` is ``rank<R>`` by default, so the ranks of a
+distributed run never share a manifest): :func:`note_written`. A file of
+the folder that no manifest lists is *foreign* (a user's data, a copy of a
+dataset's masks, the outputs of an rpnet_mmseg that kept no list) and is
+never deleted nor taken for an output.
+
+:func:`check_or_record` compares a writer's producer with the folder's
+record before the writer writes:
+
+- the same producer, no foreign output file: resume (finished files are
+  kept);
 - no output file (and no record, or the writer names its output suffix so
   that its files can be counted): record the producer, write everything;
-- another producer's output files, or output files without a record:
-  ``on_stale='error'`` raises :class:`StaleOutputError` naming the folder
-  and both producers; ``on_stale='overwrite'`` deletes the folder's output
-  files and records the new producer, so that everything is recomputed.
+- foreign output files (files without a record are all foreign): refused
+  with :class:`StaleOutputError` naming the folder and some of the files,
+  whatever ``on_stale`` says;
+- another producer's output files: ``on_stale='error'`` raises
+  :class:`StaleOutputError` naming the folder and both producers;
+  ``on_stale='overwrite'`` deletes the files the manifests list (and only
+  those) and records the new producer, so that everything is recomputed.
 
 A producer whose config and weights are unknown (:func:`unknown_producer`)
 never resumes, because it cannot tell another unknown producer's files
@@ -33,7 +47,7 @@ import json
 import os
 import os.path as osp
 import time
-from typing import Any, Dict, Mapping, Optional, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Union
 
 import torch
 from mmengine.config import Config
@@ -41,6 +55,11 @@ from mmengine.config import Config
 from .atomic import remove_stale_tmp_files, save_text_atomic
 
 STAGE_FILE = '.rpnet_stage.json'
+# ``.rpnet_written.<writer>.txt``: the names one writer wrote (see above).
+MANIFEST_PREFIX = '.rpnet_written.'
+MANIFEST_SUFFIX = '.txt'
+# How many file names an error lists before it is cut short.
+_MAX_NAMES = 5
 ON_STALE = ('error', 'overwrite')
 # Keys of a record that inform but do not identify the producer.
 INFO_KEYS = ('config_file', 'checkpoint', 'created', 'rpnet_mmseg_version')
@@ -362,7 +381,8 @@ def write_record(output_dir: PathLike, producer: Mapping) -> None:
 def output_files(output_dir: PathLike, suffix: str) -> list:
     """Names of the finished output files ``*SUFFIX`` in a folder.
 
-    Hidden files (the record, temporary files) are not outputs.
+    Hidden files (the record, the manifests, temporary files) are not
+    outputs.
     """
     if not osp.isdir(output_dir):
         return []
@@ -370,6 +390,125 @@ def output_files(output_dir: PathLike, suffix: str) -> list:
         entry.name for entry in os.scandir(output_dir)
         if entry.name.endswith(suffix) and not entry.name.startswith('.')
         and entry.is_file())
+
+
+def _is_plain_name(name: str) -> bool:
+    """Whether ``name`` is a visible file name without a folder part."""
+    return bool(name) and not name.startswith('.') and '/' not in name \
+        and os.sep not in name and (os.altsep is None
+                                    or os.altsep not in name)
+
+
+def manifest_file(output_dir: PathLike, writer: Optional[str] = None) -> str:
+    """Path of one writer's manifest in a stage folder.
+
+    Args:
+        output_dir (str): The stage folder.
+        writer (str, optional): Writer id, unique among the processes that
+            write the folder at one time. Defaults to None:
+            ``rank<R>`` (mmengine's rank; ``rank0`` without a process
+            group).
+
+    Returns:
+        str: ``output_dir/.rpnet_written.<writer>.txt``.
+    """
+    if writer is None:
+        from mmengine.dist import get_rank
+        writer = f'rank{get_rank()}'
+    if not _is_plain_name(str(writer)):
+        raise ValueError(f'invalid manifest writer id {writer!r}')
+    return osp.join(output_dir, f'{MANIFEST_PREFIX}{writer}{MANIFEST_SUFFIX}')
+
+
+def note_written(output_dir: PathLike,
+                 file_names: Sequence[str],
+                 writer: Optional[str] = None) -> None:
+    """List files in this writer's manifest; call it BEFORE writing them.
+
+    Appends one line per name to :func:`manifest_file` in one write (no
+    fsync: a killed process loses nothing written before, and a name lost
+    with the machine's power only makes its file foreign, i.e. kept).
+    Listing first means that every file the writer writes is listed; a name
+    whose write then fails is harmless (there is no file to delete).
+
+    Args:
+        output_dir (str): The stage folder (must exist:
+            :func:`check_or_record` creates it).
+        file_names (Sequence[str]): Names of files in ``output_dir``, e.g.
+            ``['2007_000032.png']``.
+        writer (str, optional): See :func:`manifest_file`.
+
+    Raises:
+        ValueError: If a name is hidden or has a folder part.
+    """
+    bad = [n for n in file_names if not _is_plain_name(str(n))]
+    if bad:
+        raise ValueError(f'{output_dir}: cannot list {bad[:_MAX_NAMES]} as '
+                         'written files: a stage file name is a visible '
+                         'name without a folder part')
+    if not file_names:
+        return
+    with open(manifest_file(output_dir, writer), 'a', encoding='utf-8') as f:
+        f.write(''.join(f'{name}\n' for name in file_names))
+
+
+def _manifests(output_dir: PathLike) -> List[str]:
+    """Paths of every manifest of a folder."""
+    if not osp.isdir(output_dir):
+        return []
+    return sorted(
+        entry.path for entry in os.scandir(output_dir)
+        if entry.name.startswith(MANIFEST_PREFIX)
+        and entry.name.endswith(MANIFEST_SUFFIX) and entry.is_file())
+
+
+def written_files(output_dir: PathLike) -> Set[str]:
+    """Names the writers of a folder listed (:func:`note_written`).
+
+    Args:
+        output_dir (str): The stage folder.
+
+    Returns:
+        set[str]: The listed names (lines that are no plain file name,
+        e.g. a line cut by a kill, are left out).
+    """
+    names: Set[str] = set()
+    for path in _manifests(output_dir):
+        with open(path, encoding='utf-8', errors='replace') as f:
+            names.update(line.rstrip('\n') for line in f)
+    return {n for n in names if _is_plain_name(n)}
+
+
+def _foreign_files(output_dir: PathLike, files: Sequence[str],
+                   recorded: Optional[Mapping]) -> List[str]:
+    """The output files of a folder that no writer of it listed."""
+    if recorded is None:
+        return list(files)
+    listed = written_files(output_dir)
+    return [name for name in files if name not in listed]
+
+
+def _foreign_error(output_dir: PathLike, foreign: Sequence[str],
+                   suffix: Optional[str],
+                   recorded: Optional[Mapping]) -> StaleOutputError:
+    """The refusal of a folder that holds files no writer listed."""
+    shown = ', '.join(foreign[:_MAX_NAMES]) + (
+        ', ...' if len(foreign) > _MAX_NAMES else '')
+    if recorded is None:
+        why = (f'without a provenance record ({STAGE_FILE}), so of unknown '
+               'origin')
+    else:
+        why = (f'that no writer of its record ({describe_producer(recorded)})'
+               f' listed in its {MANIFEST_PREFIX}*{MANIFEST_SUFFIX} '
+               'manifests')
+    return StaleOutputError(
+        f'{output_dir} holds {len(foreign)} {suffix} file(s) {why}: '
+        f'{shown}\n'
+        'They may be data of yours (e.g. a copy of a dataset\'s masks, or '
+        'the outputs of an rpnet_mmseg that kept no manifest), so they are '
+        "neither deleted (not even with on_stale='overwrite') nor taken "
+        'for finished outputs: write to another output_dir, or move them '
+        'out of the folder.')
 
 
 def folder_state(output_dir: PathLike,
@@ -384,13 +523,23 @@ def folder_state(output_dir: PathLike,
 
     Returns:
         str: ``'new'`` (no record, no output file), ``'resume'`` (recorded
-        by the same producer) or ``'stale'`` (anything else).
+        by the same producer, no foreign file) or ``'stale'`` (anything
+        else).
     """
     recorded = read_record(output_dir)
-    if recorded is not None and same_producer(recorded, producer):
-        return 'resume'
     files = output_files(output_dir, suffix) if suffix else []
+    if recorded is not None and same_producer(recorded, producer):
+        return 'stale' if _foreign_files(output_dir, files,
+                                         recorded) else 'resume'
     return 'new' if not files and (recorded is None or suffix) else 'stale'
+
+
+def _remove(path: str) -> None:
+    """Remove a file that may already be gone."""
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
 
 
 def check_or_record(output_dir: PathLike,
@@ -400,7 +549,9 @@ def check_or_record(output_dir: PathLike,
     """Compare a producer with a folder's record before writing into it.
 
     Call it once per run (per epoch in a val loop), in one process, before
-    any output is written; see the module docstring for the rules.
+    any output is written; see the module docstring for the rules. The
+    writer then lists each file with :func:`note_written` before writing
+    it.
 
     Args:
         output_dir (str): The stage folder (created if missing).
@@ -408,19 +559,20 @@ def check_or_record(output_dir: PathLike,
             :func:`unknown_producer`).
         on_stale (str): ``'error'`` (default) or ``'overwrite'``.
         suffix (str, optional): Suffix of the folder's output files (e.g.
-            ``'.npy'``): found without a record they count as another
-            producer's, and ``'overwrite'`` deletes them. Defaults to None
-            (the folder's files are not looked at).
+            ``'.npy'``): found without a record or a manifest entry they
+            are foreign, and ``'overwrite'`` deletes the listed ones.
+            Defaults to None (the folder's files are not looked at).
 
     Returns:
         str: ``'new'`` (recorded, nothing to keep), ``'resume'`` (same
-        producer: finished files may be kept) or ``'overwrite'`` (old
-        outputs deleted, producer recorded).
+        producer: finished files may be kept) or ``'overwrite'`` (the old
+        outputs the manifests list deleted, producer recorded).
 
     Raises:
         ValueError: If ``on_stale`` is not one of ``ON_STALE``.
-        StaleOutputError: If the folder holds another producer's outputs
-            and ``on_stale == 'error'``.
+        StaleOutputError: If the folder holds foreign output files (any
+            ``on_stale``), or another producer's outputs and
+            ``on_stale == 'error'``.
     """
     if on_stale not in ON_STALE:
         raise ValueError(f'on_stale must be one of {ON_STALE}, got '
@@ -428,19 +580,21 @@ def check_or_record(output_dir: PathLike,
     os.makedirs(output_dir, exist_ok=True)
     remove_stale_tmp_files(str(output_dir))
     recorded = read_record(output_dir)
-    if recorded is not None and same_producer(recorded, producer):
-        return 'resume'
     files = output_files(output_dir, suffix) if suffix else []
+    foreign = _foreign_files(output_dir, files, recorded)
+    if recorded is not None and same_producer(recorded, producer):
+        if foreign:
+            raise _foreign_error(output_dir, foreign, suffix, recorded)
+        return 'resume'
     if not files and (recorded is None or suffix):
         # Nothing another producer wrote can pass as ours.
+        for path in _manifests(output_dir):
+            _remove(path)
         write_record(output_dir, producer)
         return 'new'
+    if foreign:
+        raise _foreign_error(output_dir, foreign, suffix, recorded)
     if on_stale == 'error':
-        if recorded is None:
-            held = (f'{len(files)} {suffix} file(s) without a provenance '
-                    f'record ({STAGE_FILE}), so of unknown origin')
-        else:
-            held = f'outputs of: {describe_producer(recorded)}'
         hint = ''
         if is_unknown(producer):
             hint = (' This writer was not told its producer: add '
@@ -448,15 +602,18 @@ def check_or_record(output_dir: PathLike,
                     'config (tools/train.py and tools/test.py add it) so '
                     'that it can resume a folder it produced.')
         raise StaleOutputError(
-            f'{output_dir} holds {held}\n'
+            f'{output_dir} holds outputs of: {describe_producer(recorded)}\n'
             f'  this run is: {describe_producer(producer)}\n'
             'Stale outputs must not pass as fresh: write to another '
             "output_dir, or set on_stale='overwrite' to delete and "
             f'recompute them.{hint}')
+    # Every output file is listed (no foreign one): delete them, then the
+    # manifests, then record the new producer. Killed in between, the old
+    # record stays until every listed file is gone, so a listed file never
+    # passes as the new producer's.
     for name in files:
-        try:
-            os.remove(osp.join(output_dir, name))
-        except FileNotFoundError:
-            pass
+        _remove(osp.join(output_dir, name))
+    for path in _manifests(output_dir):
+        _remove(path)
     write_record(output_dir, producer)
     return 'overwrite'

@@ -255,7 +255,7 @@ def write_relation_labels(data_root: str,
 
     from ..fileio import (LABEL_SUFFIX, cam_path, check_or_record,
                           label_path, make_producer, read_record)
-    from ..fileio.provenance import producer_identity
+    from ..fileio.provenance import note_written, producer_identity
 
     params = relation_label_params(fg_thresh, bg_thresh, crf, ignore_index)
 
@@ -299,6 +299,8 @@ def write_relation_labels(data_root: str,
         jobs.append((name, osp.join(under_root(img_dir), name + img_suffix),
                      cam_path(cam_dir, name), out_file, expected, params,
                      palette))
+    # Listed before they are written: 'overwrite' deletes only these.
+    note_written(out_dir, [osp.basename(job[3]) for job in jobs])
     if jobs:
         if nproc > 1 and len(jobs) > 1:
             track_parallel_progress(

@@ -11,6 +11,7 @@ from rpnet_mmseg.evaluation import StageWriter
 from rpnet_mmseg.fileio import (STAGE_FILE, StaleOutputError, make_producer,
                                 read_record, save_npy_atomic)
 from rpnet_mmseg.fileio import atomic as atomic_module
+from rpnet_mmseg.fileio import written_files
 
 NAMES = [f'im{i}' for i in range(6)]
 
@@ -99,6 +100,19 @@ def test_overwrite_recomputes_every_file(tmp_path):
     assert run(writer, P2, value=2.0) == {'num_written': 6, 'num_skipped': 0}
     assert all(value_of(out, n) == 2.0 for n in NAMES)
     assert read_record(out)['extra'] == {'weights': 'epoch2'}
+
+
+def test_overwrite_deletes_only_what_it_wrote(tmp_path):
+    out = str(tmp_path / 'out')
+    run(ValueWriter(out), P1, names=NAMES[:3])
+    listed = {n + '.npy' for n in NAMES[:3]}
+    assert written_files(out) == listed
+    # Written by a user, not by a writer: kept, and the folder refused.
+    np.save(os.path.join(out, 'users.npy'), np.zeros(2))
+    with pytest.raises(StaleOutputError, match='users.npy'):
+        run(ValueWriter(out, on_stale='overwrite'), P2, value=2.0)
+    assert files(out) == sorted(listed | {'users.npy'})
+    assert all(value_of(out, n) == 1.0 for n in NAMES[:3])
 
 
 def test_same_writer_over_epochs_forgets_the_producer(tmp_path):

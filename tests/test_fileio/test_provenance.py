@@ -9,8 +9,9 @@ from mmengine.config import Config
 
 from rpnet_mmseg.fileio import (STAGE_FILE, StaleOutputError, check_or_record,
                                 config_sha1, file_sha1, make_producer,
-                                read_record, same_producer, unknown_producer,
-                                weights_sha1)
+                                folder_state, note_written, read_record,
+                                same_producer, unknown_producer, weights_sha1,
+                                written_files)
 
 
 def _producer(seed=0, stage='CAMWriter'):
@@ -20,8 +21,15 @@ def _producer(seed=0, stage='CAMWriter'):
 
 
 def _touch(folder, *names):
+    """Files a user put there (no writer listed them)."""
     for name in names:
         (folder / name).write_bytes(b'x')
+
+
+def _write(folder, *names, writer=None):
+    """Files as a writer writes them: listed, then written."""
+    note_written(str(folder), names, writer=writer)
+    _touch(folder, *names)
 
 
 def test_record_written_atomically_and_readable(tmp_path):
@@ -41,17 +49,17 @@ def test_record_written_atomically_and_readable(tmp_path):
 def test_same_producer_resumes(tmp_path):
     out = tmp_path / 'cams'
     check_or_record(str(out), _producer(), suffix='.npy')
-    _touch(out, 'a.npy', 'b.npy')
+    _write(out, 'a.npy', 'b.npy')
     # Created later, other checkpoint path: the same weights still match.
     again = dict(_producer(), created='later', checkpoint='moved.pth')
     assert check_or_record(str(out), again, suffix='.npy') == 'resume'
-    assert sorted(os.listdir(out)) == [STAGE_FILE, 'a.npy', 'b.npy']
+    assert _visible(out) == ['a.npy', 'b.npy']
 
 
 def test_other_producer_is_an_error_naming_folder_and_both(tmp_path):
     out = tmp_path / 'cams'
     check_or_record(str(out), _producer(seed=0), suffix='.npy')
-    _touch(out, 'a.npy')
+    _write(out, 'a.npy')
     old_sha = read_record(str(out))['weights_sha1']
     new = _producer(seed=1)
     with pytest.raises(StaleOutputError) as info:
@@ -62,17 +70,20 @@ def test_other_producer_is_an_error_naming_folder_and_both(tmp_path):
     assert "on_stale='overwrite'" in msg and 'another output_dir' in msg
     # Nothing changed on disk.
     assert read_record(str(out))['weights_sha1'] == old_sha
-    assert sorted(os.listdir(out)) == [STAGE_FILE, 'a.npy']
+    assert _visible(out) == ['a.npy']
 
 
 def test_overwrite_deletes_outputs_and_rerecords(tmp_path):
     out = tmp_path / 'cams'
     check_or_record(str(out), _producer(seed=0), suffix='.npy')
-    _touch(out, 'a.npy', 'b.npy', 'notes.txt')
+    # Two ranks, each with its own manifest.
+    _write(out, 'a.npy', writer='rank0')
+    _write(out, 'b.npy', writer='rank1')
+    _touch(out, 'notes.txt')
     new = _producer(seed=1)
     assert check_or_record(
         str(out), new, on_stale='overwrite', suffix='.npy') == 'overwrite'
-    # Only the writer's own outputs go; other files stay.
+    # Only the writers' listed outputs go, and their manifests.
     assert sorted(os.listdir(out)) == [STAGE_FILE, 'notes.txt']
     assert read_record(str(out))['weights_sha1'] == new['weights_sha1']
     # A re-run of the new producer (e.g. after a kill) resumes.
@@ -98,7 +109,7 @@ def test_unknown_producer_never_resumes(tmp_path):
     unknown = unknown_producer('CAMWriter')
     assert not same_producer(unknown, unknown)
     assert check_or_record(str(tmp_path), unknown, suffix='.npy') == 'new'
-    _touch(tmp_path, 'a.npy')
+    _write(tmp_path, 'a.npy')
     with pytest.raises(StaleOutputError, match='StageProvenanceHook'):
         check_or_record(str(tmp_path), unknown, suffix='.npy')
     assert check_or_record(
@@ -106,9 +117,84 @@ def test_unknown_producer_never_resumes(tmp_path):
         suffix='.npy') == 'overwrite'
     assert os.listdir(tmp_path) == [STAGE_FILE]
     # A known producer refuses the unknown one's outputs too.
-    _touch(tmp_path, 'a.npy')
+    _write(tmp_path, 'a.npy')
     with pytest.raises(StaleOutputError, match='unknown config'):
         check_or_record(str(tmp_path), _producer(), suffix='.npy')
+
+
+def _visible(folder):
+    return sorted(n for n in os.listdir(folder) if not n.startswith('.'))
+
+
+MASKS = [f'2007_{i:06d}.png' for i in range(8)]
+
+
+@pytest.mark.parametrize('on_stale', ['error', 'overwrite'])
+def test_folder_of_foreign_files_is_refused_and_kept(tmp_path, on_stale):
+    """A copy of SegmentationClass/ given as an output folder."""
+    out = tmp_path / 'SegmentationClass'
+    out.mkdir()
+    _touch(out, *MASKS)
+    with pytest.raises(StaleOutputError) as info:
+        check_or_record(str(out), _producer(), on_stale, suffix='.png')
+    msg = str(info.value)
+    assert str(out) in msg and '8 .png file(s)' in msg
+    assert MASKS[0] in msg and MASKS[4] in msg and MASKS[5] not in msg
+    assert _visible(out) == MASKS
+    assert not os.path.exists(out / STAGE_FILE)
+
+
+def test_overwrite_keeps_foreign_files_next_to_a_stale_record(tmp_path):
+    out = tmp_path / 'labels'
+    old = _producer(seed=0)
+    check_or_record(str(out), old, suffix='.png')
+    _write(out, 'mine.png')
+    _touch(out, *MASKS[:2])  # a user's masks, copied in later
+    with pytest.raises(StaleOutputError) as info:
+        check_or_record(
+            str(out), _producer(seed=1), on_stale='overwrite', suffix='.png')
+    msg = str(info.value)
+    assert str(out) in msg and '2 .png file(s)' in msg and MASKS[1] in msg
+    assert 'mine.png' not in msg
+    # Nothing deleted, the old record kept.
+    assert _visible(out) == sorted(MASKS[:2] + ['mine.png'])
+    assert read_record(str(out))['weights_sha1'] == old['weights_sha1']
+    # Moved away, the folder is overwritten: the listed file goes.
+    for name in MASKS[:2]:
+        os.remove(out / name)
+    assert check_or_record(
+        str(out), _producer(seed=1), on_stale='overwrite',
+        suffix='.png') == 'overwrite'
+    assert _visible(out) == []
+
+
+def test_same_producer_does_not_resume_over_foreign_files(tmp_path):
+    out = tmp_path / 'cams'
+    check_or_record(str(out), _producer(), suffix='.npy')
+    _write(out, 'a.npy')
+    _touch(out, 'b.npy')
+    with pytest.raises(StaleOutputError, match='b.npy'):
+        check_or_record(str(out), _producer(), suffix='.npy')
+    assert folder_state(str(out), _producer(), '.npy') == 'stale'
+    assert _visible(out) == ['a.npy', 'b.npy']
+
+
+def test_manifest_names_never_leave_the_folder(tmp_path):
+    out = tmp_path / 'cams'
+    victim = tmp_path / 'victim.npy'
+    victim.write_bytes(b'x')
+    check_or_record(str(out), _producer(seed=0), suffix='.npy')
+    for bad in ('../victim.npy', str(victim), '.hidden.npy', ''):
+        with pytest.raises(ValueError, match='cannot list'):
+            note_written(str(out), [bad])
+    # A hand-edited manifest: lines with a folder part are no names.
+    _write(out, 'a.npy')
+    with open(out / '.rpnet_written.rank0.txt', 'a') as f:
+        f.write(f'../victim.npy\n{victim}\n')
+    assert written_files(str(out)) == {'a.npy'}
+    check_or_record(
+        str(out), _producer(seed=1), on_stale='overwrite', suffix='.npy')
+    assert victim.exists() and _visible(out) == []
 
 
 def test_bad_on_stale_and_corrupt_record(tmp_path):

@@ -160,6 +160,25 @@ def test_other_parameters_do_not_mix(data):
     assert counts['written'] == 4
 
 
+def test_overwrite_keeps_files_the_tool_did_not_write(data):
+    tool = _tool()
+    tool.main([str(data['config'])])
+    out = data['out_dir']
+    (out / 'users_mask.png').write_bytes(b'not ours')
+    overwrite = [
+        str(data['config']), '--cfg-options',
+        'relation_label_cfg.fg_thresh=0.4',
+        'relation_label_cfg.on_stale=overwrite'
+    ]
+    with pytest.raises(StaleOutputError) as info:
+        tool.main(overwrite)
+    assert str(out) in str(info.value) and 'users_mask.png' in str(info.value)
+    assert (out / 'users_mask.png').read_bytes() == b'not ours'
+    assert len(list(out.glob('*.png'))) == 5  # nothing deleted
+    (out / 'users_mask.png').rename(out.parent / 'users_mask.png')
+    assert tool.main(overwrite)['written'] == 4
+
+
 def test_missing_cam_file(data):
     os.remove(data['cam_dir'] / 'a_2.npy')
     with pytest.raises(FileNotFoundError, match='a_2.npy'):

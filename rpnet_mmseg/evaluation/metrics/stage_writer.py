@@ -8,7 +8,8 @@ from mmengine.dist import broadcast_object_list, get_rank
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger, print_log
 
-from ...fileio import ON_STALE, check_or_record, unknown_producer
+from ...fileio import (ON_STALE, check_or_record, note_written,
+                       unknown_producer)
 
 
 def get_field(sample: Any, key: str, default: Any = None) -> Any:
@@ -93,8 +94,13 @@ class StageWriter(BaseMetric):
       the other ranks wait for its verdict and raise the same error. A
       folder of another producer raises
       :class:`~rpnet_mmseg.fileio.StaleOutputError` (``on_stale='error'``)
-      or is emptied of its output files and recomputed
-      (``on_stale='overwrite'``).
+      or is emptied of the files its writers wrote and recomputed
+      (``on_stale='overwrite'``). A folder holding output files that no
+      writer of this project listed (a user's data) is always refused.
+    - **Manifest.** Each rank lists the files of a batch in its own
+      ``.rpnet_written.rank<R>.txt`` before writing them
+      (:func:`rpnet_mmseg.fileio.note_written`), so ``'overwrite'`` deletes
+      only what was written here.
     - **Resume.** After that check every output file in the folder is this
       producer's and complete (files are written atomically), so an
       existing file is skipped: an interrupted run picks up where it
@@ -201,7 +207,8 @@ class StageWriter(BaseMetric):
         if mode == 'overwrite':
             print_log(
                 f'{self.stage}: {self.output_dir} held another producer\'s '
-                'outputs; deleted them (on_stale="overwrite"), recomputing',
+                'outputs; deleted the files its manifests list '
+                '(on_stale="overwrite"), recomputing',
                 logger=MMLogger.get_current_instance())
         return mode
 
@@ -214,12 +221,17 @@ class StageWriter(BaseMetric):
         """
         if self.folder_mode is None:  # no hook: check once, unknown producer
             self.check_folder()
+        todo = []
         for sample in data_samples:
             name = sample_name(sample)
             path = self.output_path(name)
             if osp.exists(path):
                 self.results.append((0, 1))
-                continue
+            else:
+                todo.append((sample, name, path))
+        # Listed before they are written: every file written is listed.
+        note_written(self.output_dir, [osp.basename(t[2]) for t in todo])
+        for sample, name, path in todo:
             self.write_sample(sample, name, path)
             self.results.append((1, 0))
 
