@@ -1,15 +1,21 @@
 """One home for rpnet_mmseg's on-disk formats and writers.
 
-Every stage imports its file formats from here: atomic writes, the CAM npy
-format, label PNGs (masks, relation labels, pseudo-labels) and the
-provenance record of a stage folder.
+Every stage imports its file formats from here: atomic writes, the CAM
+``.npz`` format, the image-level label file, label PNGs (masks, relation
+labels, pseudo-labels) and the provenance record of a stage folder. IRN's
+pickled ``.npy`` files are read only through the restricted unpickler of
+:mod:`.legacy_npy`.
 """
-from .atomic import (atomic_write, remove_stale_tmp_files, save_npy_atomic,
+from .atomic import (atomic_write, remove_stale_tmp_files, save_npz_atomic,
                      save_text_atomic)
-from .cam_format import (CAM_ARRAY_KEYS, CAM_SUFFIX, cam_path, load_cam,
-                         validate_cam_dict)
-from .label_format import (LABEL_SUFFIX, label_path, read_mask, save_label_png,
-                           voc_colormap)
+from .cam_format import (CAM_ARRAY_KEYS, CAM_SUFFIX, LEGACY_CAM_SUFFIX,
+                         cam_path, load_cam, save_cam, validate_cam_dict)
+from .cls_label_format import (CLS_LABEL_FILE, LEGACY_CLS_LABEL_FILE,
+                               find_cls_label_file, irn_int_name,
+                               load_cls_labels, save_cls_labels)
+from .label_format import (LABEL_SUFFIX, LabelMapError, check_label_map,
+                           label_path, read_mask, save_label_png, voc_colormap)
+from .legacy_npy import RefusedGlobalError, load_npy_restricted
 from .provenance import (ON_STALE, STAGE_FILE, StaleOutputError,
                          check_or_record, config_sha1, describe_producer,
                          file_sha1, folder_state, make_producer, note_written,
@@ -17,12 +23,15 @@ from .provenance import (ON_STALE, STAGE_FILE, StaleOutputError,
                          weights_sha1, written_files)
 
 __all__ = [
-    'atomic_write', 'save_npy_atomic', 'save_text_atomic',
-    'remove_stale_tmp_files', 'CAM_SUFFIX', 'CAM_ARRAY_KEYS', 'cam_path',
-    'load_cam', 'validate_cam_dict', 'LABEL_SUFFIX', 'label_path', 'read_mask',
-    'save_label_png', 'voc_colormap', 'STAGE_FILE', 'ON_STALE',
+    'atomic_write', 'save_npz_atomic', 'save_text_atomic',
+    'remove_stale_tmp_files', 'CAM_SUFFIX', 'LEGACY_CAM_SUFFIX',
+    'CAM_ARRAY_KEYS', 'cam_path', 'load_cam', 'save_cam', 'validate_cam_dict',
+    'CLS_LABEL_FILE', 'LEGACY_CLS_LABEL_FILE', 'find_cls_label_file',
+    'irn_int_name', 'load_cls_labels', 'save_cls_labels',
+    'RefusedGlobalError', 'load_npy_restricted', 'LABEL_SUFFIX', 'label_path',
+    'read_mask', 'save_label_png', 'voc_colormap', 'STAGE_FILE', 'ON_STALE',
     'StaleOutputError', 'check_or_record', 'config_sha1', 'describe_producer',
     'file_sha1', 'folder_state', 'make_producer', 'read_record',
     'same_producer', 'unknown_producer', 'weights_sha1', 'note_written',
-    'written_files'
+    'written_files', 'LabelMapError', 'check_label_map'
 ]

@@ -8,7 +8,7 @@ import os
 import os.path as osp
 import re
 import time
-from typing import IO, Callable, List
+from typing import IO, Callable, List, Mapping
 
 import numpy as np
 
@@ -61,15 +61,30 @@ def atomic_write(path: str, write_fn: Callable[[IO[bytes]], None]) -> None:
         raise
 
 
-def save_npy_atomic(path: str, obj: object) -> None:
-    """Atomically ``np.save`` an array or a (pickled) dict to ``path``.
+def save_npz_atomic(path: str, arrays: Mapping[str, np.ndarray]) -> None:
+    """Atomically write plain arrays to an uncompressed ``.npz`` archive.
+
+    The archive is readable with ``np.load(path, allow_pickle=False)``:
+    object arrays (which ``np.savez`` would pickle) are refused.
 
     Args:
-        path (str): Final local path, normally ending with ``.npy``.
-        obj (object): Array, or dict saved as a pickled 0-d object array
-            (read back with ``np.load(path, allow_pickle=True).item()``).
+        path (str): Final local path, normally ending with ``.npz``.
+        arrays (Mapping[str, np.ndarray]): Array name -> array (anything
+            ``np.asarray`` turns into a non-object array).
+
+    Raises:
+        TypeError: If an array would need pickling (the message names the
+            file and the array).
     """
-    atomic_write(path, lambda f: np.save(f, obj, allow_pickle=True))
+    plain = {}
+    for key, value in arrays.items():
+        array = np.asarray(value)
+        if array.dtype.hasobject:
+            raise TypeError(f"{path}: array '{key}' has dtype object, which "
+                            'cannot be saved without pickle; give numeric '
+                            'or string arrays')
+        plain[key] = array
+    atomic_write(path, lambda f: np.savez(f, **plain))
 
 
 def save_text_atomic(path: str, text: str) -> None:

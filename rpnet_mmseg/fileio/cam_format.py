@@ -1,6 +1,6 @@
-"""The CAM file format: ``NAME.npy`` holding a pickled dict.
+"""The CAM file format: ``NAME.npz`` holding IRN's arrays, no pickle.
 
-It is the format IRN's tools read and write (``make_cam.py``,
+The arrays and their names are those of IRN's CAM files (``make_cam.py``,
 ``eval_cam.py``, ``cam_to_ir_label.py``):
 
 - ``keys``: int64 array [K], the 0-based FOREGROUND class indices of the
@@ -10,34 +10,62 @@ It is the format IRN's tools read and write (``make_cam.py``,
   evaluation and relation labels),
 
 both ReLU'd and each class map divided by its max (METHOD.md section 2).
-Read back with ``np.load(path, allow_pickle=True).item()``. Written with
-:func:`rpnet_mmseg.fileio.save_npy_atomic`; read through
-:mod:`mmengine.fileio`, so CAM files may live on any backend mmengine
-supports.
+The project writes them as an uncompressed ``np.savez`` archive with
+:func:`save_cam` (atomic, refuses object arrays) and reads them with
+``np.load(..., allow_pickle=False)``. :func:`load_cam` also reads IRN's own
+format, ``NAME.npy`` holding a pickled dict, through the restricted
+unpickler of :mod:`rpnet_mmseg.fileio.legacy_npy` (numpy arrays, dtypes,
+dict, str, int, float and IRN's CPU tensors only; anything else is refused
+before it runs). :func:`cam_path` finds ``NAME.npz`` and falls back to
+``NAME.npy`` when only that exists, so folders of IRN CAMs are read as
+they are; ``tools/dataset_converters/convert_irn_files.py`` converts them.
+Files are read through :mod:`mmengine.fileio`, so CAM files may live on any
+backend mmengine supports.
 """
 import io
 import os.path as osp
-from typing import Dict, Optional, Sequence
+from typing import Dict, Mapping, Optional, Sequence
 
 import numpy as np
 from mmengine import fileio
 
-CAM_SUFFIX = '.npy'
+from .atomic import save_npz_atomic
+from .legacy_npy import NPY_MAGIC, NPZ_MAGIC, load_npy_restricted
+
+__all__ = [
+    'CAM_SUFFIX', 'LEGACY_CAM_SUFFIX', 'CAM_ARRAY_KEYS', 'cam_path',
+    'validate_cam_dict', 'load_cam', 'save_cam'
+]
+
+CAM_SUFFIX = '.npz'
+# IRN's CAM files (a pickled dict), still read.
+LEGACY_CAM_SUFFIX = '.npy'
 # The CAM arrays a file may carry, each [K, h, w] with K == len(keys).
 CAM_ARRAY_KEYS = ('cam', 'high_res')
 
 
-def cam_path(cam_dir: str, name: str) -> str:
+def cam_path(cam_dir: str,
+             name: str,
+             backend_args: Optional[dict] = None) -> str:
     """Return the path of the CAM file of image ``name`` in ``cam_dir``.
 
     Args:
         cam_dir (str): Directory of CAM files.
         name (str): Image name (file stem), e.g. ``'2007_000032'``.
+        backend_args (dict, optional): mmengine fileio backend arguments.
+            Defaults to None.
 
     Returns:
-        str: ``cam_dir/NAME.npy``.
+        str: ``cam_dir/NAME.npz``, or ``cam_dir/NAME.npy`` (IRN's format)
+        when only that file exists.
     """
-    return osp.join(cam_dir, name + CAM_SUFFIX)
+    path = osp.join(cam_dir, name + CAM_SUFFIX)
+    if fileio.exists(path, backend_args=backend_args):
+        return path
+    legacy = osp.join(cam_dir, name + LEGACY_CAM_SUFFIX)
+    if fileio.exists(legacy, backend_args=backend_args):
+        return legacy
+    return path
 
 
 def validate_cam_dict(cam_dict: Dict[str, np.ndarray],
@@ -95,36 +123,82 @@ def validate_cam_dict(cam_dict: Dict[str, np.ndarray],
                              f'mask is {tuple(image_shape[:2])}')
 
 
+def _read_cam_arrays(raw: bytes, path: str) -> Mapping:
+    """The arrays of a CAM file: an ``.npz`` or IRN's pickled ``.npy``."""
+    if raw.startswith(NPZ_MAGIC):
+        try:
+            with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
+                return {key: npz[key] for key in npz.files}
+        except Exception as e:  # corrupt archive or an object array in it
+            raise ValueError(f'{path}: cannot read CAM file ({e})') from e
+    if raw.startswith(NPY_MAGIC):
+        array = load_npy_restricted(raw, path)
+        return array.item() if array.dtype.hasobject and array.ndim == 0 \
+            else array
+    raise ValueError(f'{path}: not a CAM file (neither an .npz archive nor '
+                     'an .npy file)')
+
+
 def load_cam(path: str,
              image_shape: Optional[Sequence[int]] = None,
-             required: Sequence[str] = ()) -> Dict[str, np.ndarray]:
-    """Load and validate one CAM file.
+             required: Sequence[str] = (),
+             backend_args: Optional[dict] = None) -> Dict[str, np.ndarray]:
+    """Load and validate one CAM file, ``NAME.npz`` or IRN's ``NAME.npy``.
 
     Args:
-        path (str): Path of ``NAME.npy`` (any mmengine fileio backend).
+        path (str): Path of the file (any mmengine fileio backend); its
+            content, not its suffix, decides how it is read.
         image_shape (Sequence[int], optional): (H, W) ``high_res`` must
             have. Defaults to None.
         required (Sequence[str]): CAM arrays that must be present.
             Defaults to ().
+        backend_args (dict, optional): mmengine fileio backend arguments.
+            Defaults to None.
 
     Returns:
         dict: ``keys`` as int64 and the CAM arrays as float32.
 
     Raises:
         FileNotFoundError: If the file does not exist.
-        ValueError: If the file is not a valid CAM dict (message names it).
+        RefusedGlobalError: If an ``.npy`` file's pickle names anything
+            but numpy arrays, dtypes, dicts, str, int, float or CPU tensors
+            (the message names the file and the global; nothing is run).
+        ValueError: If the file is not a valid CAM file (message names it).
     """
-    if not fileio.exists(path):
+    if not fileio.exists(path, backend_args=backend_args):
         raise FileNotFoundError(f'CAM file not found: {path}')
-    try:
-        obj = np.load(io.BytesIO(fileio.get(path)), allow_pickle=True)
-        cam_dict = obj.item() if obj.dtype == object and obj.ndim == 0 \
-            else obj
-    except Exception as e:  # corrupt / truncated / not an npy file
-        raise ValueError(f'{path}: cannot read CAM file ({e})') from e
+    cam_dict = _read_cam_arrays(
+        fileio.get(path, backend_args=backend_args), path)
     validate_cam_dict(cam_dict, path, image_shape, required)
     out = {'keys': np.asarray(cam_dict['keys']).astype(np.int64)}
     for arr_key in CAM_ARRAY_KEYS:
         if arr_key in cam_dict:
             out[arr_key] = np.asarray(cam_dict[arr_key], dtype=np.float32)
     return out
+
+
+def save_cam(path: str, cam_dict: Mapping[str, np.ndarray]) -> None:
+    """Validate a CAM dict and write it atomically as ``.npz`` (no pickle).
+
+    Args:
+        path (str): Final local path, normally from ``CAM_SUFFIX``.
+        cam_dict (Mapping[str, np.ndarray]): ``keys`` and any of
+            ``cam`` / ``high_res`` (see the module docstring).
+
+    Raises:
+        ValueError: If the dict is not a valid CAM dict or holds other
+            arrays (the message names ``path``).
+    """
+    if not isinstance(cam_dict, Mapping):
+        raise ValueError(f'{path}: a CAM must be a dict with "keys" and CAM '
+                         f'arrays, got {type(cam_dict).__name__}')
+    extra = sorted(set(cam_dict) - {'keys', *CAM_ARRAY_KEYS})
+    if extra:
+        raise ValueError(f'{path}: unknown CAM arrays {extra}; a CAM file '
+                         f'holds "keys" and {list(CAM_ARRAY_KEYS)}')
+    validate_cam_dict(dict(cam_dict), path)
+    arrays = {'keys': np.asarray(cam_dict['keys']).astype(np.int64)}
+    for arr_key in CAM_ARRAY_KEYS:
+        if arr_key in cam_dict:
+            arrays[arr_key] = np.asarray(cam_dict[arr_key], dtype=np.float32)
+    save_npz_atomic(path, arrays)

@@ -1,21 +1,21 @@
-"""Write the CAMs a model predicts to disk, one IRN-style file per image."""
+"""Write the CAMs a model predicts to disk, one ``.npz`` file per image."""
 from typing import Any, Dict, Optional
 
 import numpy as np
 from mmseg.registry import METRICS
 
-from ...fileio import CAM_SUFFIX, save_npy_atomic, validate_cam_dict
+from ...fileio import CAM_SUFFIX, save_cam, validate_cam_dict
 from .stage_writer import StageWriter, get_field, to_numpy
 
 
 @METRICS.register_module()
 class CAMWriter(StageWriter):
-    """Save each image's class activation maps as ``output_dir/NAME.npy``.
+    """Save each image's class activation maps as ``output_dir/NAME.npz``.
 
-    The files follow IRN's ``make_cam.py`` format, a dict
-    ``{'keys': int64 [K], 'cam': float32 [K, h, w],
-    'high_res': float32 [K, H, W]}`` read back with
-    ``np.load(path, allow_pickle=True).item()``; see
+    The files hold IRN's ``make_cam.py`` arrays under IRN's names,
+    ``keys`` int64 [K], ``cam`` float32 [K, h, w] and ``high_res`` float32
+    [K, H, W], as an ``.npz`` archive without pickle, read back with
+    :func:`rpnet_mmseg.fileio.load_cam`; see
     :mod:`rpnet_mmseg.fileio.cam_format`. Writing is atomic, resumable and
     provenance-checked as for every :class:`StageWriter`. The model's
     ``predict`` must set, per image, metainfo ``img_id`` (or ``img_path``)
@@ -61,7 +61,7 @@ class CAMWriter(StageWriter):
             ValueError: If a CAM field is missing or the shapes disagree
                 (the message names the image).
         """
-        save_npy_atomic(path, self.cam_dict(sample, name))
+        save_cam(path, self.cam_dict(sample, name))
 
     @staticmethod
     def cam_dict(sample: Any, name: str) -> Dict[str, np.ndarray]:
