@@ -41,7 +41,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='CAM mIoU of a CAM directory over a background '
         'threshold sweep (IRN protocol)')
-    parser.add_argument('--cam-dir', required=True, help='NAME.npy files')
+    parser.add_argument(
+        '--cam-dir', required=True,
+        help="NAME.npz CAM files (IRN's NAME.npy are read too)")
     parser.add_argument('--data-root', required=True, help='VOC-style root')
     parser.add_argument(
         '--split',
@@ -145,7 +147,8 @@ def evaluate_cam_dir(cam_dir: str,
     wrong split or an unfinished CAM run fails at once.
 
     Args:
-        cam_dir (str): Directory of ``NAME.npy`` CAM files.
+        cam_dir (str): Directory of CAM files (``NAME.npz`` or IRN's
+            ``NAME.npy``).
         names (Sequence[str]): Image names.
         mask_paths (Sequence[str]): Mask path of each image.
         num_classes (int): Number of classes, background included.

@@ -7,7 +7,7 @@ Reads ``relation_label_cfg`` from a config (see
         data_root='../shared/data/msrc_voc',
         ann_file='ImageSets/Segmentation/train.txt',
         img_dir='JPEGImages', img_suffix='.jpg',
-        cls_label_file='cls_labels.npy',
+        cls_label_file='cls_labels.npz',
         cam_dir=..., out_dir=...,      # default: the config's top-level
                                        # cam_dir / relation_label_dir
         fg_thresh=0.30, bg_thresh=0.05,

@@ -63,6 +63,8 @@ from mmengine.config import Config
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from rpnet_mmseg.fileio import (CAM_SUFFIX, CLS_LABEL_FILE,  # noqa: E402
+                                load_cls_labels)
 from rpnet_mmseg.utils import (StagePaths, resolve_demo_data_root,  # noqa
                                retarget_options)
 
@@ -152,9 +154,8 @@ def num_train_images(demo: Demo, names: List[str], subset: float) -> int:
     if subset >= 1:
         return len(names)
     from rpnet_mmseg.datasets import select_class_subset
-    labels = np.load(
-        osp.join(ROOT, demo.data_root, 'cls_labels.npy'),
-        allow_pickle=True).item()
+    labels = load_cls_labels(
+        osp.join(ROOT, demo.data_root, CLS_LABEL_FILE))
     matrix = np.stack([labels[n] for n in names])
     return len(select_class_subset(matrix, subset, seed=0))
 
@@ -234,7 +235,7 @@ def run_cam_stage(demo: Demo, name: str, seed: int, subset: float) -> Dict:
         ])
     names = demo.split_names('ImageSets/Segmentation/train.txt')
     times['cam_s'] = 0.0
-    if not all_present(paths.cam_dir, names, '.npy'):
+    if not all_present(paths.cam_dir, names, CAM_SUFFIX):
         times['cam_s'] = run([
             py, 'tools/test.py', config, ckpt, '--work-dir',
             paths.cam_work_dir, *cfg_options(options + [

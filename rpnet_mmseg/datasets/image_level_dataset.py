@@ -1,6 +1,5 @@
 """A VOC-layout dataset with image-level (multi-hot) class labels."""
 import copy
-import io
 import logging
 import math
 import os.path as osp
@@ -15,6 +14,9 @@ from mmengine.utils import is_abs
 from mmseg.datasets import BaseSegDataset
 from mmseg.datasets.voc import PascalVOCDataset
 from mmseg.registry import DATASETS
+
+from ..fileio import (CAM_SUFFIX, CLS_LABEL_FILE, find_cls_label_file,
+                      load_cls_labels)
 
 # How many example names a warning lists before it is cut short.
 _MAX_NAMES_IN_LOG = 5
@@ -74,10 +76,10 @@ class ImageLevelSegDataset(BaseSegDataset):
         ├── JPEGImages/NAME.jpg
         ├── SegmentationClass/NAME.png     (optional, evaluation only)
         ├── ImageSets/Segmentation/*.txt   (ann_file: one NAME per line)
-        └── cls_labels.npy                 (pickled dict NAME -> multi-hot)
+        └── cls_labels.npz                 (names [N], multi-hot labels [N, C])
 
     ``metainfo['classes']`` must list the background as index 0 followed by
-    the foreground classes in the order of the ``cls_labels.npy`` vectors;
+    the foreground classes in the order of the label vectors;
     mask values are taken to be indices into that list (no label remapping).
     Images without a positive class are skipped with a warning.
 
@@ -89,8 +91,12 @@ class ImageLevelSegDataset(BaseSegDataset):
             seg_map_path='SegmentationClass')``.
         img_suffix (str): Image file suffix. Defaults to '.jpg'.
         seg_map_suffix (str): Mask file suffix. Defaults to '.png'.
-        cls_label_file (str): Pickled label dict, relative to ``data_root``
-            unless absolute. Defaults to 'cls_labels.npy'.
+        cls_label_file (str): Image-level label file, relative to
+            ``data_root`` unless absolute: ``cls_labels.npz``, or IRN's
+            pickled ``cls_labels.npy`` (read with a restricted unpickler,
+            also when the ``.npz`` is missing; see
+            :func:`rpnet_mmseg.fileio.load_cls_labels`). Defaults to
+            'cls_labels.npz'.
         paired (bool): Return ``[query, partner]`` pairs. Defaults to False.
         allow_self_pair (bool): Whether an image may be its own partner.
             Defaults to True.
@@ -101,7 +107,8 @@ class ImageLevelSegDataset(BaseSegDataset):
             ``skip_done_dir/NAME{skip_done_suffix}`` exists, to resume an
             inference run whose outputs are written atomically. Defaults to
             None.
-        skip_done_suffix (str): Suffix of those outputs. Defaults to '.npy'.
+        skip_done_suffix (str): Suffix of those outputs. Defaults to
+            '.npz' (CAM files).
         **kwargs: Other arguments of :class:`BaseSegDataset` (``data_root``,
             ``metainfo``, ``pipeline``, ``test_mode``, ``lazy_init``,
             ``backend_args`` ...). ``reduce_zero_label`` must stay False.
@@ -113,13 +120,13 @@ class ImageLevelSegDataset(BaseSegDataset):
                  data_prefix: Optional[dict] = None,
                  img_suffix: str = '.jpg',
                  seg_map_suffix: str = '.png',
-                 cls_label_file: str = 'cls_labels.npy',
+                 cls_label_file: str = CLS_LABEL_FILE,
                  paired: bool = False,
                  allow_self_pair: bool = True,
                  subset_fraction: Optional[float] = None,
                  subset_seed: int = 0,
                  skip_done_dir: Optional[str] = None,
-                 skip_done_suffix: str = '.npy',
+                 skip_done_suffix: str = CAM_SUFFIX,
                  **kwargs) -> None:
         if kwargs.get('reduce_zero_label', False):
             raise ValueError(
@@ -198,16 +205,10 @@ class ImageLevelSegDataset(BaseSegDataset):
 
     def _load_cls_labels(self) -> dict:
         """The ``{name: multi-hot}`` dict of ``cls_label_file``."""
-        path = self.cls_label_file
-        if not fileio.exists(path, backend_args=self.backend_args):
-            raise FileNotFoundError(
-                f"class label file (cls_label_file) '{path}' does not exist")
-        raw = fileio.get(path, backend_args=self.backend_args)
-        labels = np.load(io.BytesIO(raw), allow_pickle=True).item()
-        if not isinstance(labels, dict):
-            raise TypeError(f"'{path}' must hold a dict name -> label vector,"
-                            f' got {type(labels).__name__}')
-        return labels
+        # IRN's cls_labels.npy when only that exists: name it in messages
+        self.cls_label_file = find_cls_label_file(self.cls_label_file,
+                                                  self.backend_args)
+        return load_cls_labels(self.cls_label_file, self.backend_args)
 
     def _parse_label(self, name: str, cls_labels: dict) -> np.ndarray:
         """Check and convert the label vector of one image."""

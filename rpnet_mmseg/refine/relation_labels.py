@@ -161,7 +161,7 @@ def read_image_list(ann_file: str) -> List[str]:
 
 def _expected_keys(cls_labels: Mapping, name: str,
                    cls_label_file: str) -> List[int]:
-    """0-based classes of an image from a ``cls_labels.npy`` dict."""
+    """0-based classes of an image from :func:`load_cls_labels`' dict."""
     if name not in cls_labels:
         raise KeyError(f'{cls_label_file}: no image-level label for {name}')
     return np.nonzero(np.asarray(cls_labels[name]) > 0)[0].tolist()
@@ -223,14 +223,16 @@ def write_relation_labels(data_root: str,
     Args:
         data_root (str): Dataset root; relative paths below are under it.
         ann_file (str): Split file (one image name per line).
-        cam_dir (str): Folder of ``NAME.npy`` CAM files (with ``keys`` and
-            ``high_res``).
+        cam_dir (str): Folder of CAM files, ``NAME.npz`` or IRN's
+            ``NAME.npy`` (with ``keys`` and ``high_res``).
         out_dir (str): Output folder.
         img_dir (str): Image folder. Defaults to 'JPEGImages'.
         img_suffix (str): Image file suffix. Defaults to '.jpg'.
-        cls_label_file (str, optional): ``cls_labels.npy`` (name ->
-            multi-hot): when given, each CAM's keys must be its image's
-            classes. Defaults to None (not checked).
+        cls_label_file (str, optional): Image-level labels,
+            ``cls_labels.npz`` or IRN's ``cls_labels.npy`` (see
+            :func:`rpnet_mmseg.fileio.load_cls_labels`): when given, each
+            CAM's keys must be its image's classes. Defaults to None (not
+            checked).
         fg_thresh (float): Foreground-map background score. Defaults to
             0.30.
         bg_thresh (float): Background-map background score. Defaults to
@@ -254,7 +256,8 @@ def write_relation_labels(data_root: str,
     from mmengine.utils import track_parallel_progress, track_progress
 
     from ..fileio import (LABEL_SUFFIX, cam_path, check_or_record,
-                          label_path, make_producer, read_record)
+                          find_cls_label_file, label_path, load_cls_labels,
+                          make_producer, read_record)
     from ..fileio.provenance import note_written, producer_identity
 
     params = relation_label_params(fg_thresh, bg_thresh, crf, ignore_index)
@@ -276,11 +279,8 @@ def write_relation_labels(data_root: str,
                                if len(missing) > 1 else ''))
     cls_labels = None
     if cls_label_file:
-        cls_label_file = under_root(cls_label_file)
-        if not osp.isfile(cls_label_file):
-            raise FileNotFoundError(
-                f'image-level labels not found: {cls_label_file}')
-        cls_labels = np.load(cls_label_file, allow_pickle=True).item()
+        cls_label_file = find_cls_label_file(under_root(cls_label_file))
+        cls_labels = load_cls_labels(cls_label_file)
     cam_record = read_record(cam_dir)
     producer = make_producer(
         'RelationLabels',

@@ -18,8 +18,11 @@ __all__ = [
 DEMO_DATA_ENV = 'RPNET_DEMO_DATA'
 # Relative to the repository root, in order of preference.
 DEMO_DATA_CANDIDATES = ('data/msrc_voc', '../shared/data/msrc_voc')
-# What a demo data folder must hold.
-REQUIRED_ENTRIES = ('JPEGImages', 'ImageSets/Segmentation', 'cls_labels.npy')
+# What a demo data folder must hold; 'a|b' accepts either entry (the label
+# file, or IRN's pickled one that rpnet_mmseg.fileio.load_cls_labels also
+# reads).
+REQUIRED_ENTRIES = ('JPEGImages', 'ImageSets/Segmentation',
+                    'cls_labels.npz|cls_labels.npy')
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MSRC_V2_URL = ('http://download.microsoft.com/download/3/3/9/'
                '339D8A24-47D7-412F-A1E8-1A415BC48A15/'
@@ -45,8 +48,10 @@ Or point the demo at an existing copy: --data-root DIR or
 
 def _check_complete(root: str, source: str) -> str:
     """Return ``root`` (absolute) if it holds the demo layout, else raise."""
-    missing = [e for e in REQUIRED_ENTRIES if not osp.exists(
-        osp.join(root, e))]
+    missing = [
+        ' or '.join(e.split('|')) for e in REQUIRED_ENTRIES
+        if not any(osp.exists(osp.join(root, alt)) for alt in e.split('|'))
+    ]
     if missing:
         raise FileNotFoundError(
             f"demo data folder '{root}' (from {source}) lacks "

@@ -39,7 +39,7 @@ class StagePaths:
 
     @property
     def cam_dir(self) -> str:
-        """``NAME.npy`` CAM files of every training image."""
+        """``NAME.npz`` CAM files of every training image."""
         return self._sub('cams')
 
     @property

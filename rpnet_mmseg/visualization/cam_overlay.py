@@ -174,7 +174,8 @@ def save_cam_overlays(cam_dir: str,
     ``data_root/mask_dir``. Each PNG is written atomically.
 
     Args:
-        cam_dir (str): Directory of ``NAME.npy`` CAM files.
+        cam_dir (str): Directory of CAM files (``NAME.npz`` or IRN's
+            ``NAME.npy``, see :func:`rpnet_mmseg.fileio.load_cam`).
         data_root (str): VOC-style dataset root.
         names (Sequence[str]): Image names, in drawing order.
         out_dir (str): Output directory (local disk).

@@ -68,7 +68,13 @@ def write_xml(path, class_ids):
 
 
 def save_cls_labels(path, labels):
-    """Pickle ``{name: vector}`` the way IRN-style code does."""
+    """Write ``{name: vector}`` as the project's ``cls_labels.npz``."""
+    from rpnet_mmseg.fileio import save_cls_labels as save
+    save(path, labels)
+
+
+def save_irn_cls_labels(path, labels):
+    """Pickle ``{name: vector}`` the way IRN's code does (legacy format)."""
     np.save(path, labels, allow_pickle=True)
 
 
@@ -93,7 +99,7 @@ def build_voc(root):
         with open(osp.join(root, 'ImageSets/Segmentation', split + '.txt'),
                   'w') as f:
             f.write('\n'.join(items) + '\n')
-    save_cls_labels(osp.join(root, 'cls_labels.npy'), labels)
+    save_cls_labels(osp.join(root, 'cls_labels.npz'), labels)
 
 
 @pytest.fixture(scope='session', autouse=True)
@@ -118,7 +124,8 @@ def tiny_voc(tmp_path):
         val=VAL,
         no_mask=NO_MASK,
         multi_hot=multi_hot,
-        save_cls_labels=save_cls_labels)
+        save_cls_labels=save_cls_labels,
+        save_irn_cls_labels=save_irn_cls_labels)
 
 
 @pytest.fixture

@@ -105,7 +105,7 @@ def test_no_self_pair_single_image_class(tiny_voc, make_dataset):
     labels['img_07'] = tiny_voc.multi_hot([3])
     for name in ('img_08', 'img_11', 'img_12'):  # the other 'tree' images
         labels[name] = tiny_voc.multi_hot([0])
-    tiny_voc.save_cls_labels(osp.join(tiny_voc.root, 'cls_labels.npy'),
+    tiny_voc.save_cls_labels(osp.join(tiny_voc.root, 'cls_labels.npz'),
                              labels)
     with pytest.raises(ValueError, match=r"'tree'.*img_07"):
         make_dataset(paired=True, allow_self_pair=False)
@@ -198,7 +198,7 @@ def test_skip_done_dir(tmp_path, tiny_voc, make_dataset):
     done = tmp_path / 'cams'
     done.mkdir()
     for name in ('img_01', 'img_05'):
-        (done / (name + '.npy')).write_bytes(b'')
+        (done / (name + '.npz')).write_bytes(b'')
     (done / 'img_06.png').write_bytes(b'')  # other suffix: not done
     dataset = make_dataset(skip_done_dir=str(done))
     names = _names(dataset)
@@ -220,7 +220,7 @@ def test_unlabelled_images_skipped_with_warning(tiny_voc, make_dataset,
     }
     labels['img_03'] = tiny_voc.multi_hot([])
     labels['img_09'] = tiny_voc.multi_hot([])
-    tiny_voc.save_cls_labels(osp.join(tiny_voc.root, 'cls_labels.npy'),
+    tiny_voc.save_cls_labels(osp.join(tiny_voc.root, 'cls_labels.npz'),
                              labels)
     dataset = make_dataset()
     assert len(dataset) == len(tiny_voc.train) - 2
@@ -265,11 +265,49 @@ def test_missing_split_file(make_dataset):
 
 
 def test_missing_cls_label_file(tiny_voc, make_dataset):
-    with pytest.raises(FileNotFoundError, match='other_labels.npy'):
-        make_dataset(cls_label_file='other_labels.npy')
-    os.remove(osp.join(tiny_voc.root, 'cls_labels.npy'))
-    with pytest.raises(FileNotFoundError, match='cls_labels.npy'):
+    with pytest.raises(FileNotFoundError, match='other_labels.npz'):
+        make_dataset(cls_label_file='other_labels.npz')
+    os.remove(osp.join(tiny_voc.root, 'cls_labels.npz'))
+    with pytest.raises(FileNotFoundError, match='cls_labels.npz'):
         make_dataset()
+
+
+def test_irn_cls_labels_npy_is_read_when_npz_is_absent(tiny_voc,
+                                                       make_dataset):
+    labels = {
+        name: tiny_voc.multi_hot(ids)
+        for name, ids in tiny_voc.train.items()
+    }
+    os.remove(osp.join(tiny_voc.root, 'cls_labels.npz'))
+    tiny_voc.save_irn_cls_labels(
+        osp.join(tiny_voc.root, 'cls_labels.npy'), labels)
+    dataset = make_dataset()
+    assert dataset.cls_label_file.endswith('cls_labels.npy')
+    assert len(dataset) == len(tiny_voc.train)
+    for i in range(len(dataset)):
+        info = dataset.get_data_info(i)
+        np.testing.assert_array_equal(info['gt_label'],
+                                      labels[info['img_id']])
+
+
+def test_hostile_cls_labels_npy_is_refused(tmp_path, tiny_voc, make_dataset):
+    from rpnet_mmseg.fileio import RefusedGlobalError
+
+    marker = tmp_path / 'MARKER'
+
+    class RunsCommand:
+
+        def __reduce__(self):
+            return (os.system, (f'touch {marker}', ))
+
+    os.remove(osp.join(tiny_voc.root, 'cls_labels.npz'))
+    path = osp.join(tiny_voc.root, 'cls_labels.npy')
+    np.save(path, {'img_00': RunsCommand()}, allow_pickle=True)
+    with pytest.raises(RefusedGlobalError) as err:
+        make_dataset()
+    assert path in str(err.value)
+    assert f"'{os.system.__module__}.system'" in str(err.value)
+    assert not marker.exists()
 
 
 def test_image_missing_from_cls_labels(tiny_voc, make_dataset):
@@ -277,11 +315,11 @@ def test_image_missing_from_cls_labels(tiny_voc, make_dataset):
         name: tiny_voc.multi_hot(ids)
         for name, ids in tiny_voc.train.items() if name != 'img_06'
     }
-    tiny_voc.save_cls_labels(osp.join(tiny_voc.root, 'cls_labels.npy'),
+    tiny_voc.save_cls_labels(osp.join(tiny_voc.root, 'cls_labels.npz'),
                              labels)
     with pytest.raises(KeyError) as err:
         make_dataset()
-    assert 'img_06' in str(err.value) and 'cls_labels.npy' in str(err.value)
+    assert 'img_06' in str(err.value) and 'cls_labels.npz' in str(err.value)
 
 
 def test_label_of_wrong_length(tiny_voc, make_dataset):
@@ -290,10 +328,11 @@ def test_label_of_wrong_length(tiny_voc, make_dataset):
         for name, ids in tiny_voc.train.items()
     }
     labels['img_02'] = np.ones(20, dtype=np.float32)
-    tiny_voc.save_cls_labels(osp.join(tiny_voc.root, 'cls_labels.npy'),
-                             labels)
+    # only IRN's dict format can hold vectors of different lengths
+    tiny_voc.save_irn_cls_labels(
+        osp.join(tiny_voc.root, 'cls_labels.npy'), labels)
     with pytest.raises(ValueError) as err:
-        make_dataset()
+        make_dataset(cls_label_file='cls_labels.npy')
     msg = str(err.value)
     assert 'img_02' in msg and 'length 20' in msg
     assert 'expected length 4' in msg and '5 classes' in msg

@@ -107,16 +107,20 @@ def test_missing_relation_labels_are_named(tmp_path):
     assert '2 of 4' in msg and 'b, d' in msg and rel in msg
 
 
-def _cam_file(path, keys, size, stride=4, cam_size=None):
+def _cam_arrays(keys, size, stride=4, cam_size=None):
     h, w = size
     ch, cw = cam_size or (-(-h // stride), -(-w // stride))
-    np.save(
-        path, {
-            'keys': np.asarray(keys, np.int64),
-            'cam': np.random.rand(len(keys), ch, cw).astype(np.float32),
-            'high_res': np.random.rand(len(keys), h, w).astype(np.float32),
-        },
-        allow_pickle=True)
+    return {
+        'keys': np.asarray(keys, np.int64),
+        'cam': np.random.rand(len(keys), ch, cw).astype(np.float32),
+        'high_res': np.random.rand(len(keys), h, w).astype(np.float32),
+    }
+
+
+def _cam_file(path, keys, size, stride=4, cam_size=None):
+    """A CAM file ``NAME.npz`` (the project's format)."""
+    with open(path, 'wb') as f:
+        np.savez(f, **_cam_arrays(keys, size, stride, cam_size))
 
 
 def _results(tmp_path, name='im', size=(13, 18), gt_label=(1, 0)):
@@ -130,7 +134,7 @@ def _results(tmp_path, name='im', size=(13, 18), gt_label=(1, 0)):
 
 
 def test_load_cam_and_pack(tmp_path):
-    _cam_file(tmp_path / 'im.npy', [0], (13, 18))
+    _cam_file(tmp_path / 'im.npz', [0], (13, 18))
     results = LoadCAMFromFile(str(tmp_path))(_results(tmp_path))
     assert results['cam'].shape == (1, 4, 5)
     assert results['cam_keys'].tolist() == [0]
@@ -147,9 +151,18 @@ def test_load_cam_and_pack(tmp_path):
         LoadCAMFromFile)
 
 
+def test_load_cam_reads_irn_npy(tmp_path):
+    """IRN's pickled NAME.npy is read when no NAME.npz exists."""
+    arrays = _cam_arrays([0], (13, 18))
+    np.save(tmp_path / 'im.npy', arrays, allow_pickle=True)  # IRN's format
+    results = LoadCAMFromFile(str(tmp_path))(_results(tmp_path))
+    np.testing.assert_array_equal(results['cam'], arrays['cam'])
+    assert results['cam_keys'].tolist() == [0]
+
+
 def test_cam_errors_name_the_file(tmp_path):
     load = LoadCAMFromFile(str(tmp_path))
-    path = str(tmp_path / 'im.npy')
+    path = str(tmp_path / 'im.npz')
     with pytest.raises(FileNotFoundError, match=path):
         load(_results(tmp_path))
     with open(path, 'wb') as f:
@@ -165,12 +178,8 @@ def test_cam_errors_name_the_file(tmp_path):
     _cam_file(path, [0], (12, 18))  # high_res of another size
     with pytest.raises(ValueError, match=path):
         load(_results(tmp_path))
-    np.save(
-        path, {
-            'keys': np.array([0]),
-            'high_res': np.random.rand(1, 13, 18)
-        },
-        allow_pickle=True)
+    with open(path, 'wb') as f:
+        np.savez(f, keys=np.array([0]), high_res=np.random.rand(1, 13, 18))
     with pytest.raises(ValueError, match=f'{path}: missing "cam"'):
         load(_results(tmp_path))
     # Without the key check, keys need not match gt_label.

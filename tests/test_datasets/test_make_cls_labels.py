@@ -22,7 +22,9 @@ def tool():
 
 
 def _load(path):
-    return np.load(path, allow_pickle=True).item()
+    """The written labels, read with plain numpy and no pickle."""
+    with np.load(path, allow_pickle=False) as f:
+        return dict(zip(f['names'].tolist(), f['labels']))
 
 
 def _check(labels, tiny_voc, names):
@@ -37,7 +39,7 @@ def _check(labels, tiny_voc, names):
 def test_from_masks_with_labels_json(tool, tiny_voc, tmp_path, capsys):
     meta = tmp_path / 'labels.json'
     meta.write_text(json.dumps(dict(classes=list(tiny_voc.classes))))
-    out = tmp_path / 'out' / 'cls_labels.npy'
+    out = tmp_path / 'out' / 'cls_labels.npz'
     tool.main([
         '--masks',
         osp.join(tiny_voc.root, 'SegmentationClass'), '--labels-json',
@@ -49,14 +51,14 @@ def test_from_masks_with_labels_json(tool, tiny_voc, tmp_path, capsys):
         if n not in tiny_voc.no_mask
     ]
     _check(_load(out), tiny_voc, masked)
-    assert os.listdir(out.parent) == ['cls_labels.npy']  # no temp file left
+    assert os.listdir(out.parent) == ['cls_labels.npz']  # no temp file left
     printed = capsys.readouterr().out
     assert f'{len(masked)} images' in printed
     assert 'cat: 7' in printed  # 6 train + 1 val cat images have masks
 
 
 def test_from_xml_with_split(tool, tiny_voc, tmp_path):
-    out = tmp_path / 'cls.npy'
+    out = tmp_path / 'cls.npz'
     split = osp.join(tiny_voc.root, 'ImageSets/Segmentation/train.txt')
     tool.main([
         '--xml',
@@ -69,13 +71,13 @@ def test_from_xml_with_split(tool, tiny_voc, tmp_path):
 
 
 def test_output_loads_in_dataset(tool, tiny_voc, make_dataset):
-    out = osp.join(tiny_voc.root, 'from_xml.npy')
+    out = osp.join(tiny_voc.root, 'from_xml.npz')
     tool.main([
         '--xml',
         osp.join(tiny_voc.root, 'Annotations'), '--classes',
         ','.join(tiny_voc.classes[1:]), '--out', out
     ])
-    dataset = make_dataset(cls_label_file='from_xml.npy')
+    dataset = make_dataset(cls_label_file='from_xml.npz')
     assert len(dataset) == len(tiny_voc.train)
 
 
@@ -89,10 +91,10 @@ def test_unknown_xml_class(tool, tiny_voc, tmp_path):
             '--xml',
             osp.join(tiny_voc.root, 'Annotations'), '--classes',
             ','.join(tiny_voc.classes[1:]), '--out',
-            str(tmp_path / 'x.npy')
+            str(tmp_path / 'x.npz')
         ])
     assert 'img_05.xml' in str(err.value) and 'zebra' in str(err.value)
-    assert not (tmp_path / 'x.npy').exists()
+    assert not (tmp_path / 'x.npz').exists()
 
 
 def test_mask_value_out_of_range(tool, tiny_voc, tmp_path):
@@ -105,7 +107,7 @@ def test_mask_value_out_of_range(tool, tiny_voc, tmp_path):
             '--masks',
             osp.join(tiny_voc.root, 'SegmentationClass'), '--classes',
             ','.join(tiny_voc.classes[1:]), '--out',
-            str(tmp_path / 'x.npy')
+            str(tmp_path / 'x.npz')
         ])
     assert 'img_03.png' in str(err.value) and '[9]' in str(err.value)
 
@@ -118,7 +120,7 @@ def test_rgb_mask_refused(tool, tiny_voc, tmp_path):
             '--masks',
             osp.join(tiny_voc.root, 'SegmentationClass'), '--classes',
             ','.join(tiny_voc.classes[1:]), '--out',
-            str(tmp_path / 'x.npy')
+            str(tmp_path / 'x.npz')
         ])
 
 
@@ -129,5 +131,5 @@ def test_split_name_without_annotation(tool, tiny_voc, tmp_path):
             '--masks',
             osp.join(tiny_voc.root, 'SegmentationClass'), '--classes',
             ','.join(tiny_voc.classes[1:]), '--split', split, '--out',
-            str(tmp_path / 'x.npy')
+            str(tmp_path / 'x.npz')
         ])

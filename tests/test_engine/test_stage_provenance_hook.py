@@ -44,7 +44,8 @@ def build_data(root):
         pal.save(osp.join(root, 'SegmentationClass', name + '.png'))
         labels[name] = np.eye(2, dtype=np.float32)[i % 2]
         names.append(name)
-    np.save(osp.join(root, 'cls_labels.npy'), labels, allow_pickle=True)
+    np.savez(osp.join(root, 'cls_labels.npz'), names=np.array(names),
+             labels=np.stack([labels[n] for n in names]))
     with open(osp.join(root, 'ImageSets/Segmentation/train.txt'), 'w') as f:
         f.write('\n'.join(names) + '\n')
 
@@ -183,8 +184,8 @@ def test_val_loop_overwrite_writes_and_scores_each_epoch(data_root, tmp_path):
     record = read_record(cam_dir)
     assert record['stage'] == 'CAMWriter'
     assert record['weights_sha1'] == weights_sha1(runner.model)
-    assert sorted(n for n in os.listdir(cam_dir) if n.endswith('.npy')) == [
-        f'im_{i}.npy' for i in range(NUM_IMAGES)
+    assert sorted(n for n in os.listdir(cam_dir) if n.endswith('.npz')) == [
+        f'im_{i}.npz' for i in range(NUM_IMAGES)
     ]
     # save_best='mIoU' works on the in-memory CAM metric.
     best = [n for n in os.listdir(runner.work_dir) if n.startswith('best_')]

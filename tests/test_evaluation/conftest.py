@@ -73,7 +73,7 @@ def voc_root(tmp_path, toy):
             root / 'JPEGImages' / f'{name}.jpg')
         write_palette_png(
             str(root / 'SegmentationClass' / f'{name}.png'), mask)
-        np.save(cam_dir / f'{name}.npy', cam_dict)
+        np.savez(cam_dir / f'{name}.npz', **cam_dict)
     split_dir = root / 'ImageSets' / 'Segmentation'
     (split_dir / 'train_dev.txt').write_text('a\nb\n')
     (split_dir / 'train.txt').write_text('a\nb\nc\nd\n')

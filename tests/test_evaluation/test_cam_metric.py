@@ -156,7 +156,7 @@ def _sample(name, seg_map_path=None, gt=None, with_cam=None):
 
 def test_metric_sweep_and_best(tmp_path, toy, png_writer):
     for name, (cam_dict, mask) in toy.items():
-        np.save(tmp_path / f'{name}.npy', cam_dict)
+        np.savez(tmp_path / f'{name}.npz', **cam_dict)
         png_writer(str(tmp_path / f'{name}.png'), mask)
     metric = CAMIoUMetric(str(tmp_path), thresholds=THRESHOLDS)
     metric.dataset_meta = dict(classes=('background', 'cat', 'dog'))
@@ -178,7 +178,7 @@ def test_metric_sweep_and_best(tmp_path, toy, png_writer):
 
 def test_metric_reads_gt_sem_seg_and_num_classes(tmp_path, toy):
     cam_dict, mask = toy['a']
-    np.save(tmp_path / 'a.npy', cam_dict)
+    np.savez(tmp_path / 'a.npz', **cam_dict)
     # No dataset_meta: num_classes given; mask from gt_sem_seg, no path.
     metric = CAMIoUMetric(str(tmp_path), thresholds=(0.5, ), num_classes=3)
     metric.process(None, [_sample('a', gt=mask).to_dict()])
@@ -204,12 +204,12 @@ def test_metric_missing_masks_listed(tmp_path, toy, png_writer):
 def test_metric_missing_cam_file(tmp_path, toy, png_writer):
     png_writer(str(tmp_path / 'a.png'), toy['a'][1])
     metric = CAMIoUMetric(str(tmp_path / 'cams'), num_classes=3)
-    with pytest.raises(FileNotFoundError, match='cams/a.npy'):
+    with pytest.raises(FileNotFoundError, match='cams/a.npz'):
         metric.process(None, [_sample('a', str(tmp_path / 'a.png'))])
 
 
 def test_metric_needs_num_classes(tmp_path, toy):
-    np.save(tmp_path / 'a.npy', toy['a'][0])
+    np.savez(tmp_path / 'a.npz', **toy['a'][0])
     metric = CAMIoUMetric(str(tmp_path))
     with pytest.raises(ValueError, match='num_classes'):
         metric.process(None, [_sample('a', gt=toy['a'][1])])

@@ -1,4 +1,4 @@
-"""CAMWriter: IRN file format, atomic writes, resume, shape checks."""
+"""CAMWriter: IRN's arrays in .npz, atomic writes, resume, shape checks."""
 import os
 
 import numpy as np
@@ -31,7 +31,9 @@ def make_sample(name='img1', keys=(0, 2), size=(8, 12), stride_size=(2, 3),
 
 
 def load(path):
-    return np.load(path, allow_pickle=True).item()
+    """The arrays of a CAM file, read with plain numpy and no pickle."""
+    with np.load(path, allow_pickle=False) as f:
+        return dict(f)
 
 
 def outputs(folder):
@@ -39,12 +41,12 @@ def outputs(folder):
     return sorted(n for n in os.listdir(folder) if not n.startswith('.'))
 
 
-def test_writes_irn_format(tmp_path):
+def test_writes_irn_arrays_without_pickle(tmp_path):
     writer = CAMWriter(str(tmp_path / 'cams'))
     sample = make_sample()
     writer.process(None, [sample.to_dict()])
-    assert sorted(os.listdir(tmp_path / 'cams')) == [STAGE_FILE, 'img1.npy']
-    saved = load(tmp_path / 'cams' / 'img1.npy')
+    assert sorted(os.listdir(tmp_path / 'cams')) == [STAGE_FILE, 'img1.npz']
+    saved = load(tmp_path / 'cams' / 'img1.npz')
     assert set(saved) == {'keys', 'cam', 'high_res'}
     assert saved['keys'].dtype == np.int64
     assert saved['cam'].dtype == np.float32
@@ -63,7 +65,7 @@ def test_name_from_img_path_and_sample_objects(tmp_path):
     writer = CAMWriter(str(tmp_path))
     # A SegDataSample (not a dict) without img_id: named after img_path.
     writer.process(None, [make_sample('2007_000032', with_id=False)])
-    assert (tmp_path / '2007_000032.npy').is_file()
+    assert (tmp_path / '2007_000032.npz').is_file()
 
 
 def test_existing_file_of_same_producer_skipped_not_rewritten(tmp_path):
@@ -71,14 +73,14 @@ def test_existing_file_of_same_producer_skipped_not_rewritten(tmp_path):
     first = CAMWriter(str(tmp_path))
     first.set_producer(producer)
     first.process(None, [make_sample('img1')])
-    before = os.stat(tmp_path / 'img1.npy').st_mtime_ns
+    before = os.stat(tmp_path / 'img1.npz').st_mtime_ns
     writer = CAMWriter(str(tmp_path))
     writer.set_producer(producer)
     other = make_sample('img1', keys=(5, ))
     writer.process(None, [other, make_sample('img2')])
-    assert os.stat(tmp_path / 'img1.npy').st_mtime_ns == before
-    np.testing.assert_array_equal(load(tmp_path / 'img1.npy')['keys'], [0, 2])
-    assert outputs(tmp_path) == ['img1.npy', 'img2.npy']
+    assert os.stat(tmp_path / 'img1.npz').st_mtime_ns == before
+    np.testing.assert_array_equal(load(tmp_path / 'img1.npz')['keys'], [0, 2])
+    assert outputs(tmp_path) == ['img1.npz', 'img2.npz']
     assert writer.compute_metrics(writer.results) == {
         'num_written': 1,
         'num_skipped': 1
@@ -87,10 +89,10 @@ def test_existing_file_of_same_producer_skipped_not_rewritten(tmp_path):
 
 def test_files_of_unknown_origin_refused(tmp_path):
     """A file without a record is not taken for a finished output."""
-    np.save(tmp_path / 'img1.npy', {'keys': np.array([5])})
+    np.savez(tmp_path / 'img1.npz', keys=np.array([5]))
     with pytest.raises(RuntimeError, match='unknown origin'):
         CAMWriter(str(tmp_path)).process(None, [make_sample('img1')])
-    np.testing.assert_array_equal(load(tmp_path / 'img1.npy')['keys'], [5])
+    np.testing.assert_array_equal(load(tmp_path / 'img1.npz')['keys'], [5])
 
 
 def test_counts_summed_over_ranks(tmp_path):
@@ -101,7 +103,7 @@ def test_counts_summed_over_ranks(tmp_path):
     rank1.set_producer(producer)
     rank0.process(None, [make_sample('a'), make_sample('b')])
     rank1.process(None, [make_sample('c'), make_sample('a')])  # a: padding
-    assert outputs(tmp_path) == ['a.npy', 'b.npy', 'c.npy']
+    assert outputs(tmp_path) == ['a.npz', 'b.npz', 'c.npz']
     counts = rank0.compute_metrics(rank0.results + rank1.results)
     assert counts == {'num_written': 3, 'num_skipped': 1}
 
@@ -138,11 +140,11 @@ def test_missing_field_raises(tmp_path):
 def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
     """A crash mid-write leaves neither a final nor a temporary file."""
 
-    def broken_save(f, obj, allow_pickle=True):
+    def broken_savez(f, **arrays):
         f.write(b'partial')
         raise OSError('disk full')
 
-    monkeypatch.setattr(atomic_module.np, 'save', broken_save)
+    monkeypatch.setattr(atomic_module.np, 'savez', broken_savez)
     with pytest.raises(OSError, match='disk full'):
         CAMWriter(str(tmp_path)).process(None, [make_sample()])
     assert os.listdir(tmp_path) == [STAGE_FILE]
@@ -152,4 +154,4 @@ def test_on_stale_validated_and_registered_args(tmp_path):
     with pytest.raises(ValueError, match="on_stale.*'later'"):
         CAMWriter(str(tmp_path), on_stale='later')
     writer = CAMWriter(str(tmp_path), on_stale='overwrite')
-    assert writer.stage == 'CAMWriter' and writer.output_suffix == '.npy'
+    assert writer.stage == 'CAMWriter' and writer.output_suffix == '.npz'

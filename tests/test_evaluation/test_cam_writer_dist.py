@@ -57,10 +57,10 @@ def test_every_rank_writes_its_images(tmp_path):
         join=True,
         start_method='fork')
     assert sorted(os.listdir(tmp_path / 'cams')) == sorted(
-        [STAGE_FILE] + [f'{n}.npy' for n in NAMES])
+        [STAGE_FILE] + [f'{n}.npz' for n in NAMES])
     for i, name in enumerate(NAMES):
-        saved = np.load(tmp_path / 'cams' / f'{name}.npy',
-                        allow_pickle=True).item()
+        saved = np.load(tmp_path / 'cams' / f'{name}.npz',
+                        allow_pickle=False)
         assert saved['keys'].tolist() == [i]
     for rank in range(2):
         with open(tmp_path / f'rank{rank}.json') as f:

@@ -68,25 +68,26 @@ def test_classes_option_and_null_for_absent_class(voc_root, eval_cams):
 
 def test_missing_cam_file_named(voc_root, eval_cams):
     data_root, cam_dir = voc_root
-    os.remove(osp.join(cam_dir, 'b.npy'))
+    os.remove(osp.join(cam_dir, 'b.npz'))
     with pytest.raises(
-            FileNotFoundError, match=r'CAM file not found: .*b\.npy'):
+            FileNotFoundError, match=r'CAM file not found: .*b\.npz'):
         eval_cams.main(
             ['--cam-dir', cam_dir, '--data-root', data_root, '--split', SPLIT])
 
 
 def test_wrong_shape_cam_file_named(voc_root, eval_cams):
     data_root, cam_dir = voc_root
-    path = osp.join(cam_dir, 'b.npy')
-    cam_dict = np.load(path, allow_pickle=True).item()
+    path = osp.join(cam_dir, 'b.npz')
+    with np.load(path, allow_pickle=False) as f:
+        cam_dict = dict(f)
     cam_dict['high_res'] = np.zeros((1, 3, 2), np.float32)
-    np.save(path, cam_dict)
-    with pytest.raises(ValueError, match=r'b\.npy.*\(3, 2\).*\(2, 2\)'):
+    np.savez(path, **cam_dict)
+    with pytest.raises(ValueError, match=r'b\.npz.*\(3, 2\).*\(2, 2\)'):
         eval_cams.main(
             ['--cam-dir', cam_dir, '--data-root', data_root, '--split', SPLIT])
     cam_dict['high_res'] = np.zeros((2, 2, 2), np.float32)
-    np.save(path, cam_dict)
-    with pytest.raises(ValueError, match=r'b\.npy.*K = len\(keys\) = 1'):
+    np.savez(path, **cam_dict)
+    with pytest.raises(ValueError, match=r'b\.npz.*K = len\(keys\) = 1'):
         eval_cams.main(
             ['--cam-dir', cam_dir, '--data-root', data_root, '--split', SPLIT])
 
@@ -135,11 +136,8 @@ def test_crf_option_pulls_labels_onto_the_image(tmp_path, eval_cams,
     high_res[0, 13:33, 13:33] = 1.0
     cam_dir = tmp_path / 'cams'
     cam_dir.mkdir()
-    np.save(cam_dir / 'sq.npy', {
-        'keys': np.array([1]),
-        'high_res': high_res,
-        'cam': high_res[:, ::4, ::4].copy()
-    })
+    np.savez(cam_dir / 'sq.npz', keys=np.array([1]), high_res=high_res,
+             cam=high_res[:, ::4, ::4].copy())
     args = [
         '--cam-dir', str(cam_dir), '--data-root', str(root), '--split',
         SPLIT, '--classes', 'background', 'cat', 'dog', '--thresholds',

@@ -8,8 +8,8 @@ import pytest
 from mmseg.structures import SegDataSample
 
 from rpnet_mmseg.evaluation import StageWriter
-from rpnet_mmseg.fileio import (STAGE_FILE, StaleOutputError, make_producer,
-                                read_record, save_npy_atomic)
+from rpnet_mmseg.fileio import (STAGE_FILE, StaleOutputError, atomic_write,
+                                make_producer, read_record)
 from rpnet_mmseg.fileio import atomic as atomic_module
 from rpnet_mmseg.fileio import written_files
 
@@ -21,7 +21,8 @@ class ValueWriter(StageWriter):
     output_suffix = '.npy'
 
     def write_sample(self, sample, name, path):
-        save_npy_atomic(path, np.asarray(sample.get('value')))
+        value = np.asarray(sample.get('value'))
+        atomic_write(path, lambda f: np.save(f, value, allow_pickle=False))
 
 
 def sample(name, value):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rpnet_mmseg.fileio import (atomic_write, remove_stale_tmp_files,
-                                save_npy_atomic)
+                                save_npz_atomic)
 from rpnet_mmseg.fileio import atomic as atomic_module
 
 
@@ -41,24 +41,34 @@ def test_failed_write_keeps_the_old_file(tmp_path, error):
     assert os.listdir(tmp_path) == ['x.bin']
 
 
-def test_failed_npy_write_leaves_nothing(tmp_path, monkeypatch):
+def test_failed_npz_write_leaves_nothing(tmp_path, monkeypatch):
 
-    def broken_save(f, obj, allow_pickle=True):
+    def broken_savez(f, **arrays):
         f.write(b'partial')
         raise OSError('disk full')
 
-    monkeypatch.setattr(atomic_module.np, 'save', broken_save)
+    monkeypatch.setattr(atomic_module.np, 'savez', broken_savez)
     with pytest.raises(OSError, match='disk full'):
-        save_npy_atomic(str(tmp_path / 'a.npy'), {'keys': np.zeros(1)})
+        save_npz_atomic(str(tmp_path / 'a.npz'), {'keys': np.zeros(1)})
     assert os.listdir(tmp_path) == []
 
 
-def test_save_npy_round_trip(tmp_path):
-    obj = {'keys': np.array([3, 1]), 'cam': np.ones((2, 2, 2), np.float32)}
-    save_npy_atomic(str(tmp_path / 'a.npy'), obj)
-    back = np.load(tmp_path / 'a.npy', allow_pickle=True).item()
-    np.testing.assert_array_equal(back['keys'], [3, 1])
-    np.testing.assert_array_equal(back['cam'], obj['cam'])
+def test_save_npz_round_trip_without_pickle(tmp_path):
+    arrays = {'keys': np.array([3, 1]), 'cam': np.ones((2, 2, 2), np.float32),
+              'names': np.array(['a b', 'ü/\\x'])}
+    save_npz_atomic(str(tmp_path / 'a.npz'), arrays)
+    with np.load(tmp_path / 'a.npz', allow_pickle=False) as back:
+        assert sorted(back.files) == ['cam', 'keys', 'names']
+        np.testing.assert_array_equal(back['keys'], [3, 1])
+        np.testing.assert_array_equal(back['cam'], arrays['cam'])
+        assert back['names'].tolist() == ['a b', 'ü/\\x']
+
+
+def test_save_npz_refuses_object_arrays(tmp_path):
+    with pytest.raises(TypeError, match=r"a\.npz.*'cam'.*object"):
+        save_npz_atomic(str(tmp_path / 'a.npz'),
+                        {'keys': np.zeros(1), 'cam': np.array([{}, 1])})
+    assert os.listdir(tmp_path) == []
 
 
 def _dead_pid():

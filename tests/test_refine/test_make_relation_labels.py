@@ -38,9 +38,15 @@ def _cam(rng, keys, shape=(H, W)):
         high_res=high_res)
 
 
+def _read_cam(path):
+    """The arrays of a CAM file, read with plain numpy and no pickle."""
+    with np.load(path, allow_pickle=False) as f:
+        return dict(f)
+
+
 @pytest.fixture
 def data(tmp_path):
-    """Four images with CAMs, a split, cls_labels.npy and a config."""
+    """Four images with CAMs, a split, cls_labels.npz and a config."""
     rng = np.random.default_rng(0)
     root = tmp_path / 'data'
     (root / 'JPEGImages').mkdir(parents=True)
@@ -56,8 +62,9 @@ def data(tmp_path):
         vec = np.zeros(5, np.float32)
         vec[keys] = 1
         cls_labels[name] = vec
-        np.save(cam_dir / f'{name}.npy', _cam(rng, keys), allow_pickle=True)
-    np.save(root / 'cls_labels.npy', cls_labels, allow_pickle=True)
+        np.savez(cam_dir / f'{name}.npz', **_cam(rng, keys))
+    np.savez(root / 'cls_labels.npz', names=np.array(list(cls_labels)),
+             labels=np.stack(list(cls_labels.values())))
     (root / 'ImageSets' / 'Segmentation' / 'train.txt').write_text(
         '\n'.join(NAMES) + '\n')
     out_dir = tmp_path / 'relation_labels'
@@ -70,7 +77,7 @@ relation_label_cfg = dict(
     ann_file='ImageSets/Segmentation/train.txt',
     img_dir='JPEGImages',
     img_suffix='.jpg',
-    cls_label_file='cls_labels.npy',
+    cls_label_file='cls_labels.npz',
     cam_dir=None,
     out_dir=None,
     fg_thresh=0.30,
@@ -96,8 +103,7 @@ def test_writes_one_png_per_image(data):
     for name, label in _read_pngs(data['out_dir']).items():
         img = np.array(
             Image.open(data['root'] / 'JPEGImages' / f'{name}.jpg'))
-        cam = np.load(
-            data['cam_dir'] / f'{name}.npy', allow_pickle=True).item()
+        cam = _read_cam(data['cam_dir'] / f'{name}.npz')
         expected = make_relation_label(img, cam, num_iters=3)
         np.testing.assert_array_equal(label, expected)
         assert set(np.unique(label)) <= {0, 1, 2, 3, 255}
@@ -180,36 +186,84 @@ def test_overwrite_keeps_files_the_tool_did_not_write(data):
 
 
 def test_missing_cam_file(data):
-    os.remove(data['cam_dir'] / 'a_2.npy')
-    with pytest.raises(FileNotFoundError, match='a_2.npy'):
+    os.remove(data['cam_dir'] / 'a_2.npz')
+    with pytest.raises(FileNotFoundError, match='a_2.npz'):
         _tool().main([str(data['config'])])
     assert not data['out_dir'].exists()  # checked before anything is written
 
 
 def test_cam_with_wrong_class_keys(data):
-    cam = np.load(data['cam_dir'] / 'a_1.npy', allow_pickle=True).item()
+    cam = _read_cam(data['cam_dir'] / 'a_1.npz')
     cam['keys'] = np.array([4])
-    np.save(data['cam_dir'] / 'a_1.npy', cam, allow_pickle=True)
-    with pytest.raises(ValueError, match=r'a_1\.npy.*CAM keys \[4\]'):
+    np.savez(data['cam_dir'] / 'a_1.npz', **cam)
+    with pytest.raises(ValueError, match=r'a_1\.npz.*CAM keys \[4\]'):
         _tool().main([str(data['config'])])
 
 
 def test_cam_without_high_res(data):
-    cam = np.load(data['cam_dir'] / 'a_3.npy', allow_pickle=True).item()
+    cam = _read_cam(data['cam_dir'] / 'a_3.npz')
     del cam['high_res']
-    np.save(data['cam_dir'] / 'a_3.npy', cam, allow_pickle=True)
-    with pytest.raises(ValueError, match=r'a_3\.npy.*high_res'):
+    np.savez(data['cam_dir'] / 'a_3.npz', **cam)
+    with pytest.raises(ValueError, match=r'a_3\.npz.*high_res'):
         _tool().main([str(data['config'])])
 
 
 def test_cam_of_the_wrong_size(data):
     rng = np.random.default_rng(5)
-    np.save(
-        data['cam_dir'] / 'a_0.npy',
-        _cam(rng, [0, 2], shape=(H, W + 2)),
-        allow_pickle=True)
-    with pytest.raises(ValueError, match=r'a_0\.npy.*high_res'):
+    np.savez(data['cam_dir'] / 'a_0.npz',
+             **_cam(rng, [0, 2], shape=(H, W + 2)))
+    with pytest.raises(ValueError, match=r'a_0\.npz.*high_res'):
         _tool().main([str(data['config'])])
+
+
+def test_irn_format_inputs_give_the_same_labels(data, tmp_path):
+    """IRN's NAME.npy CAMs and cls_labels.npy, read in place of .npz."""
+    _tool().main([str(data['config'])])
+    want = _read_pngs(data['out_dir'])
+    for name in NAMES:
+        path = data['cam_dir'] / f'{name}.npz'
+        cam = _read_cam(path)
+        os.remove(path)
+        np.save(data['cam_dir'] / f'{name}.npy', cam,
+                allow_pickle=True)  # IRN's format
+    labels_path = data['root'] / 'cls_labels.npz'
+    with np.load(labels_path) as f:
+        labels = dict(zip(f['names'].tolist(), f['labels']))
+    os.remove(labels_path)
+    np.save(data['root'] / 'cls_labels.npy', labels, allow_pickle=True)
+    out = tmp_path / 'from_irn_files'
+    _tool().main([str(data['config']), '--cfg-options',
+                  f'relation_label_dir={out}'])
+    got = _read_pngs(out)
+    for name in NAMES:
+        np.testing.assert_array_equal(got[name], want[name])
+
+
+def test_hostile_irn_files_are_refused(data, tmp_path):
+    from rpnet_mmseg.fileio import RefusedGlobalError
+
+    marker = tmp_path / 'MARKER'
+
+    class RunsCommand:
+
+        def __reduce__(self):
+            return (os.system, (f'touch {marker}', ))
+
+    os.remove(data['root'] / 'cls_labels.npz')
+    labels_file = data['root'] / 'cls_labels.npy'
+    np.save(labels_file, {'a_0': RunsCommand()}, allow_pickle=True)
+    with pytest.raises(RefusedGlobalError, match=str(labels_file)):
+        _tool().main([str(data['config'])])
+    os.remove(labels_file)
+    np.save(labels_file, {n: np.ones(5, np.float32) for n in NAMES},
+            allow_pickle=True)
+    os.remove(data['cam_dir'] / 'a_1.npz')
+    cam_file = data['cam_dir'] / 'a_1.npy'
+    np.save(cam_file, {'keys': RunsCommand()}, allow_pickle=True)
+    with pytest.raises(RefusedGlobalError, match=str(cam_file)):
+        _tool().main([str(data['config']), '--cfg-options',
+                      'relation_label_cfg.cls_label_file=None'])
+    assert not marker.exists()
 
 
 def test_config_errors(data, tmp_path):

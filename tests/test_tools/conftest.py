@@ -25,7 +25,7 @@ def _image(rng, class_ids):
 
 
 def build_dataset(root, num_images=24, seed=0):
-    """Write images, masks, splits and cls_labels.npy under ``root``."""
+    """Write images, masks, splits and cls_labels.npz under ``root``."""
     rng = np.random.default_rng(seed)
     for sub in ('JPEGImages', 'SegmentationClass', 'ImageSets/Segmentation'):
         os.makedirs(osp.join(root, sub), exist_ok=True)
@@ -43,7 +43,8 @@ def build_dataset(root, num_images=24, seed=0):
         vec[class_ids] = 1
         labels[name] = vec
         names.append(name)
-    np.save(osp.join(root, 'cls_labels.npy'), labels, allow_pickle=True)
+    np.savez(osp.join(root, 'cls_labels.npz'), names=np.array(names),
+             labels=np.stack([labels[n] for n in names]))
     with open(osp.join(root, 'ImageSets/Segmentation/train.txt'), 'w') as f:
         f.write('\n'.join(names) + '\n')
     return names

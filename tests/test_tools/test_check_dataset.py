@@ -52,7 +52,7 @@ def tool():
 
 
 def _build(root):
-    """Images, masks, splits, cls_labels.npy and CAM files under root."""
+    """Images, masks, splits, cls_labels.npz and CAM files under root."""
     rng = np.random.default_rng(0)
     for sub in ('JPEGImages', 'SegmentationClass', 'ImageSets/Segmentation',
                 'cams'):
@@ -75,13 +75,29 @@ def _build(root):
             labels[name] = vec
             if split == 'train':
                 cam = np.ones((len(ids), H, W), dtype=np.float32)
-                np.save(osp.join(root, 'cams', name + '.npy'),
-                        dict(keys=np.array(ids), high_res=cam),
-                        allow_pickle=True)
+                np.savez(osp.join(root, 'cams', name + '.npz'),
+                         keys=np.array(ids), high_res=cam)
         with open(osp.join(root, 'ImageSets/Segmentation', split + '.txt'),
                   'w') as f:
             f.write(''.join(n + '\n' for n in items))
-    np.save(osp.join(root, 'cls_labels.npy'), labels, allow_pickle=True)
+    np.savez(osp.join(root, 'cls_labels.npz'), names=np.array(list(labels)),
+             labels=np.stack(list(labels.values())))
+
+
+def _read_labels(root):
+    """``{name: vector}`` of cls_labels.npz, read with plain numpy."""
+    with np.load(osp.join(root, 'cls_labels.npz'), allow_pickle=False) as f:
+        return dict(zip(f['names'].tolist(), f['labels']))
+
+
+class _RunsCommand:
+    """Pickles as a call of ``os.system`` (what a hostile file holds)."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f'touch {self.marker}', ))
 
 
 @pytest.fixture
@@ -124,18 +140,20 @@ def _missing_image(root):
 
 
 def _wrong_label_length(root):
-    path = osp.join(root, 'cls_labels.npy')
-    labels = np.load(path, allow_pickle=True).item()
+    labels = _read_labels(root)
     labels['img_2'] = np.ones(5, dtype=np.float32)
-    np.save(path, labels, allow_pickle=True)
+    # only IRN's pickled dict can hold vectors of different lengths; it is
+    # read in place of the missing cls_labels.npz
+    os.remove(osp.join(root, 'cls_labels.npz'))
+    np.save(osp.join(root, 'cls_labels.npy'), labels, allow_pickle=True)
     return 'label vector', "label of 'img_2'"
 
 
 def _missing_label(root):
-    path = osp.join(root, 'cls_labels.npy')
-    labels = np.load(path, allow_pickle=True).item()
+    labels = _read_labels(root)
     del labels['val_0']
-    np.save(path, labels, allow_pickle=True)
+    np.savez(osp.join(root, 'cls_labels.npz'), names=np.array(list(labels)),
+             labels=np.stack(list(labels.values())))
     return 'label vector', "image 'val_0'"
 
 
@@ -154,16 +172,14 @@ def _mask_size(root):
 
 
 def _missing_cam(root):
-    os.remove(osp.join(root, 'cams', 'img_2.npy'))
-    return 'missing CAM file', 'img_2.npy'
+    os.remove(osp.join(root, 'cams', 'img_2.npz'))
+    return 'missing CAM file', 'img_2.npz'
 
 
 def _bad_cam(root):
-    np.save(osp.join(root, 'cams', 'img_0.npy'),
-            dict(keys=np.array([0]), high_res=np.ones((1, H, W + 1),
-                                                      np.float32)),
-            allow_pickle=True)
-    return 'bad CAM file', 'img_0.npy'
+    np.savez(osp.join(root, 'cams', 'img_0.npz'), keys=np.array([0]),
+             high_res=np.ones((1, H, W + 1), np.float32))
+    return 'bad CAM file', 'img_0.npz'
 
 
 @pytest.mark.parametrize('breaker', [
@@ -179,16 +195,53 @@ def test_names_each_problem(tool, data, capsys, breaker):
     assert kind in problems and detail in problems
 
 
+def test_irn_files_are_checked_as_they_are(tool, data, capsys):
+    """IRN's cls_labels.npy and NAME.npy CAMs, read in place of .npz."""
+    root, config = data
+    labels = _read_labels(root)
+    os.remove(osp.join(root, 'cls_labels.npz'))
+    np.save(osp.join(root, 'cls_labels.npy'), labels, allow_pickle=True)
+    cam = osp.join(root, 'cams', 'img_1')
+    with np.load(cam + '.npz') as f:
+        arrays = dict(f)
+    os.remove(cam + '.npz')
+    np.save(cam + '.npy', arrays, allow_pickle=True)  # IRN's format
+    assert tool.main([config, '--load-cams']) == 0
+    assert 'no problems found' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize('target', ['cls_labels', 'cam'])
+def test_hostile_files_are_reported_and_never_run(tool, data, capsys,
+                                                  tmp_path, target):
+    root, config = data
+    marker = tmp_path / 'MARKER'
+    if target == 'cls_labels':
+        labels = dict(_read_labels(root), img_0=_RunsCommand(marker))
+        os.remove(osp.join(root, 'cls_labels.npz'))
+        path = osp.join(root, 'cls_labels.npy')
+        np.save(path, labels, allow_pickle=True)
+    else:
+        os.remove(osp.join(root, 'cams', 'img_0.npz'))
+        path = osp.join(root, 'cams', 'img_0.npy')
+        np.save(path, {'keys': _RunsCommand(marker)}, allow_pickle=True)
+    assert tool.main([config, '--load-cams']) == 1
+    out = capsys.readouterr().out
+    problems = out[out.index('problem(s):'):]
+    refused = f"refused to unpickle the global '{os.system.__module__}.system'"
+    assert f'{path}: {refused}' in problems
+    assert not marker.exists()
+
+
 def test_every_problem_listed(tool, data, capsys):
     root, config = data
     _missing_image(root)
     _missing_cam(root)
-    os.remove(osp.join(root, 'cams', 'img_0.npy'))
+    os.remove(osp.join(root, 'cams', 'img_0.npz'))
     assert tool.main([config]) == 1
     out = capsys.readouterr().out
     problems = out[out.index('problem(s):'):]
     assert 'missing CAM file (2)' in problems
-    assert 'img_0.npy' in problems and 'img_2.npy' in problems
+    assert 'img_0.npz' in problems and 'img_2.npz' in problems
     # The dataset's own loading fails on the missing image, and says so.
     assert 'dataset refuses to load' in problems
 

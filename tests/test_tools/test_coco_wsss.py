@@ -96,10 +96,27 @@ def _read(root, split, name):
         osp.join(root, 'SegmentationClass', split, name + '.png')))
 
 
+def _labels(root):
+    """cls_labels.npz as ``{name: vector}``, read with plain numpy."""
+    with np.load(osp.join(root, 'cls_labels.npz'), allow_pickle=False) as f:
+        return dict(zip(f['names'].tolist(), f['labels']))
+
+
+def test_merges_an_irn_format_label_file(tool, coco):
+    """An IRN-format cls_labels.npy in place is merged, not run or lost."""
+    old = {'COCO_train2014_000000000099': np.array([0, 1, 0], np.float32)}
+    np.save(osp.join(coco, 'cls_labels.npy'), old, allow_pickle=True)
+    tool.main([coco, '--splits', 'val2014'])
+    labels = _labels(coco)
+    assert sorted(labels) == ['COCO_train2014_000000000099',
+                              'COCO_val2014_000000000042']
+    np.testing.assert_array_equal(labels['COCO_train2014_000000000099'],
+                                  [0, 1, 0])
+
+
 def test_convert(tool, coco):
     tool.main([coco])
-    labels = np.load(osp.join(coco, 'cls_labels.npy'),
-                     allow_pickle=True).item()
+    labels = _labels(coco)
     assert sorted(labels) == ['COCO_train2014_000000000001',
                               'COCO_train2014_000000000003',
                               'COCO_val2014_000000000042']
@@ -153,8 +170,7 @@ def test_crowd_void_and_resume(tool, coco):
     assert (got[~crowd_only] != 255).all()
     # Converting val later keeps the train entries.
     tool.main([coco, '--splits', 'val2014', '--nproc', '2'])
-    labels = np.load(osp.join(coco, 'cls_labels.npy'),
-                     allow_pickle=True).item()
+    labels = _labels(coco)
     assert len(labels) == 3
 
 
@@ -162,8 +178,7 @@ def test_crowd_labels(tool, coco):
     """--crowd-labels counts crowd categories: the crowd-only image is
     listed, with an all-background mask."""
     tool.main([coco, '--splits', 'train2014', '--crowd-labels'])
-    labels = np.load(osp.join(coco, 'cls_labels.npy'),
-                     allow_pickle=True).item()
+    labels = _labels(coco)
     np.testing.assert_array_equal(labels['COCO_train2014_000000000002'],
                                   [0, 0, 1])
     np.testing.assert_array_equal(labels['COCO_train2014_000000000001'],

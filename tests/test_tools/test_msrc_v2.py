@@ -153,8 +153,8 @@ def test_convert_tiny_tree(tool, tree, tmp_path, capsys):
     assert sorted(os.listdir(osp.join(out, 'SegmentationClass'))) == \
         [n + '.png' for n in kept]
     # Label vectors: 14 foreground classes, ids - 1.
-    labels = np.load(osp.join(out, 'cls_labels.npy'),
-                     allow_pickle=True).item()
+    with np.load(osp.join(out, 'cls_labels.npz'), allow_pickle=False) as f:
+        labels = dict(zip(f['names'].tolist(), f['labels']))
     assert list(labels) == kept
     want = {'1_1_s': [CLS['cow']], '2_1_s': [CLS['dog'], CLS['person']],
             '4_1_s': [CLS['bird'], CLS['chair']]}
@@ -215,7 +215,7 @@ def test_cli(tool, tree, tmp_path):
     out = str(tmp_path / 'cli')
     tool.main([root, '-o', out, '--split-dir', osp.join(root, 'splits'),
                '--nproc', '2'])
-    assert osp.isfile(osp.join(out, 'cls_labels.npy'))
+    assert osp.isfile(osp.join(out, 'cls_labels.npz'))
     assert len(os.listdir(osp.join(out, 'JPEGImages'))) == 3
 
 

@@ -40,8 +40,8 @@ def _test(job, cfg, ckpt, out, *extra):
 
 def _cams(out):
     return {
-        n: np.load(osp.join(out, n), allow_pickle=True).item()['high_res']
-        for n in sorted(os.listdir(out)) if n.endswith('.npy')
+        n: np.load(osp.join(out, n), allow_pickle=False)['high_res']
+        for n in sorted(os.listdir(out)) if n.endswith('.npz')
     }
 
 

@@ -30,7 +30,7 @@ class LossRecorder(Hook):
 
 def _cam_files(folder):
     """The CAM files of a folder (not its .rpnet_stage.json record)."""
-    return sorted(n for n in os.listdir(folder) if n.endswith('.npy')
+    return sorted(n for n in os.listdir(folder) if n.endswith('.npz')
                   and not n.startswith('.'))
 
 
@@ -87,7 +87,7 @@ def test_resume_and_load_from(tiny_job):
         f'test_evaluator.output_dir={cams}'
     ], cwd=tiny_job.repo, capture_output=True, text=True)
     assert test.returncode == 0, test.stderr[-3000:]
-    assert _cam_files(cams) == sorted(n + '.npy'
+    assert _cam_files(cams) == sorted(n + '.npz'
                                               for n in tiny_job.names)
 
 
@@ -143,8 +143,8 @@ def test_dist_train_and_dist_test_two_cpu_processes(tiny_job):
     assert _cam_files(one) == _cam_files(two)
     assert len(_cam_files(one)) == len(tiny_job.names)
     for name in _cam_files(one):
-        a = np.load(osp.join(one, name), allow_pickle=True).item()
-        b = np.load(osp.join(two, name), allow_pickle=True).item()
+        a = np.load(osp.join(one, name), allow_pickle=False)
+        b = np.load(osp.join(two, name), allow_pickle=False)
         assert np.array_equal(a['keys'], b['keys'])
         assert np.allclose(a['high_res'], b['high_res'], atol=1e-5)
         assert np.allclose(a['cam'], b['cam'], atol=1e-5)
@@ -170,15 +170,15 @@ def test_cam_writing_resumes_after_a_kill(tiny_job):
     # file was left behind mid-write.
     assert write(part, ['test_dataloader.dataset.indices=7']).returncode == 0
     assert len(_cam_files(part)) == 7
-    with open(osp.join(part, '.im_20.npy.tmp.999'), 'wb') as f:
+    with open(osp.join(part, '.im_20.npz.tmp.999'), 'wb') as f:
         f.write(b'partial')
     res = write(part)
     assert res.returncode == 0, res.stderr[-3000:]
-    done = sorted(n for n in os.listdir(part) if n.endswith('.npy')
+    done = sorted(n for n in os.listdir(part) if n.endswith('.npz')
                   and not n.startswith('.'))
     assert done == _cam_files(full)
     for name in done:
-        a = np.load(osp.join(full, name), allow_pickle=True).item()
-        b = np.load(osp.join(part, name), allow_pickle=True).item()
+        a = np.load(osp.join(full, name), allow_pickle=False)
+        b = np.load(osp.join(part, name), allow_pickle=False)
         for key in ('keys', 'cam', 'high_res'):
             assert np.allclose(a[key], b[key], atol=1e-6)

@@ -7,11 +7,11 @@ import pytest
 from rpnet_mmseg.utils.demo_data import resolve_demo_data_root
 
 
-def _make_data(path):
+def _make_data(path, label_file='cls_labels.npz'):
     """A folder with what the demo needs (contents do not matter here)."""
     os.makedirs(osp.join(path, 'JPEGImages'))
     os.makedirs(osp.join(path, 'ImageSets', 'Segmentation'))
-    open(osp.join(path, 'cls_labels.npy'), 'wb').close()
+    open(osp.join(path, label_file), 'wb').close()
     return str(path)
 
 
@@ -79,7 +79,8 @@ def test_incomplete_folder(layout):
     with pytest.raises(FileNotFoundError) as info:
         resolve_demo_data_root(None, str(repo), environ={})
     message = str(info.value)
-    assert 'cls_labels.npy' in message and 'ImageSets/Segmentation' in message
+    assert 'cls_labels.npz or cls_labels.npy' in message
+    assert 'ImageSets/Segmentation' in message
     assert 'msrc_v2.py' in message
 
 
@@ -88,3 +89,10 @@ def test_default_repo_root_is_this_repository():
     assert osp.isfile(
         osp.join(demo_data.REPO_ROOT, 'tools', 'dataset_converters',
                  'msrc_v2.py'))
+
+
+def test_irn_label_file_is_enough(layout, tmp_path):
+    """A folder with IRN's cls_labels.npy (no .npz) counts as complete."""
+    repo = layout[0]
+    irn = _make_data(tmp_path / 'irn', label_file='cls_labels.npy')
+    assert resolve_demo_data_root(irn, str(repo), environ={}) == irn

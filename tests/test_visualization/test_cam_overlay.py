@@ -71,7 +71,7 @@ def test_save_cam_overlays(tmp_path):
     for name in ('x', 'y', 'z'):
         Image.new('RGB', (30, 20), (40, 80, 120)).save(
             root / 'JPEGImages' / f'{name}.jpg')
-        np.save(cam_dir / f'{name}.npy', make_cams([0, 1]))
+        np.savez(cam_dir / f'{name}.npz', **make_cams([0, 1]))
     out = tmp_path / 'overlays'
     paths = save_cam_overlays(
         str(cam_dir), str(root), ['x', 'y', 'z'], str(out), CLASSES,

@@ -63,7 +63,7 @@ def test_save_overlays_and_missing_label(tmp_path):
     for name in names:
         Image.fromarray(image).save(root / 'JPEGImages' / f'{name}.jpg')
         save_label_png(str(tmp_path / 'pl' / f'{name}.png'), label)
-        np.save(tmp_path / f'{name}.npy', cams, allow_pickle=True)
+        np.savez(tmp_path / f'{name}.npz', **cams)
     save_label_png(str(root / 'SegmentationClass' / 'a.png'), label)
     written = save_label_overlays(
         str(tmp_path / 'pl'),

@@ -49,7 +49,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         description='Score random-walk settings on the halves of a split')
     parser.add_argument('config', help='IRN config')
     parser.add_argument('checkpoint', help='trained IRN weights')
-    parser.add_argument('--cam-dir', required=True, help='NAME.npy CAMs')
+    parser.add_argument(
+        '--cam-dir', required=True,
+        help="NAME.npz CAMs (IRN's NAME.npy are read too)")
     parser.add_argument(
         '--data-root', default='../shared/data/msrc_voc', help='VOC root')
     parser.add_argument(

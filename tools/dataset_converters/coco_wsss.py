@@ -11,7 +11,7 @@ masks of ``val2014``. This tool writes, from
     ├── SegmentationClass/{split}/NAME.png   palette PNG, 0 background,
     │                                         1..80 classes, 255 ignore
     ├── ImageSets/Segmentation/{split}.txt   names with >= 1 labelled object
-    ├── cls_labels.npy                        pickled dict NAME -> float32 [80]
+    ├── cls_labels.npz                        names [N], float32 labels [N, 80]
     └── labels.json                           classes, palette, COCO ids
 
 The WSSS convention: COCO's 80 category ids (1..90 with gaps) are
@@ -27,15 +27,16 @@ would skip them). ``NAME`` is the image file name without its extension
 ``{split}/`` where COCO's archives put them.
 
 Each file is written atomically; an existing ``NAME.png`` is kept (an
-interrupted run resumes) unless ``--overwrite``. ``cls_labels.npy`` keeps
-the entries of splits not converted in this run.
+interrupted run resumes) unless ``--overwrite``. ``cls_labels.npz`` (the
+format of :mod:`rpnet_mmseg.fileio.cls_label_format`, no pickle) keeps the
+entries of splits not converted in this run, also those of an IRN-format
+``cls_labels.npy`` found in its place.
 
 Usage:
     python tools/dataset_converters/coco_wsss.py data/coco2014 \\
         [--splits train2014 val2014] [-o data/coco2014] [--nproc 8]
 """
 import argparse
-import io
 import json
 import os.path as osp
 import sys
@@ -46,8 +47,10 @@ from mmengine.utils import track_parallel_progress, track_progress
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 
-from rpnet_mmseg.fileio import (label_path, save_label_png,  # noqa: E402
-                                save_npy_atomic, save_text_atomic,
+from rpnet_mmseg.fileio import (CLS_LABEL_FILE,  # noqa: E402
+                                find_cls_label_file, label_path,
+                                load_cls_labels, save_cls_labels,
+                                save_label_png, save_text_atomic,
                                 voc_colormap)
 
 IGNORE_INDEX = 255
@@ -211,11 +214,14 @@ def convert_split(root: str,
 
 
 def merge_labels(path: str, new: Dict[str, np.ndarray]) -> Dict[str, Any]:
-    """``new`` plus the entries of an existing ``cls_labels.npy``."""
+    """``new`` plus the entries of an existing label file at ``path``.
+
+    An IRN-format ``cls_labels.npy`` next to a missing ``.npz`` counts as
+    the existing file (read by :func:`load_cls_labels`, no code run).
+    """
     merged = {}
-    if osp.exists(path):
-        with open(path, 'rb') as f:
-            old = np.load(io.BytesIO(f.read()), allow_pickle=True).item()
+    if osp.exists(find_cls_label_file(path)):
+        old = load_cls_labels(path)
         merged.update({k: v for k, v in old.items() if k not in new})
     merged.update(new)
     return dict(sorted(merged.items()))
@@ -224,7 +230,7 @@ def merge_labels(path: str, new: Dict[str, np.ndarray]) -> Dict[str, Any]:
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(
-        description='COCO 2014 instances -> cls_labels.npy + label PNGs')
+        description='COCO 2014 instances -> cls_labels.npz + label PNGs')
     parser.add_argument(
         'root', help='COCO folder holding annotations/instances_*.json')
     parser.add_argument(
@@ -266,8 +272,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             if labels else np.zeros(len(classes) - 1)
         print(f'{split} images per class: ' + ', '.join(
             f'{c} {int(n)}' for c, n in zip(classes[1:], counts)))
-    cls_file = osp.join(out_dir, 'cls_labels.npy')
-    save_npy_atomic(cls_file, merge_labels(cls_file, all_labels))
+    cls_file = osp.join(out_dir, CLS_LABEL_FILE)
+    save_cls_labels(cls_file, merge_labels(cls_file, all_labels))
     save_text_atomic(
         osp.join(out_dir, 'labels.json'),
         json.dumps(

@@ -1,8 +1,10 @@
-"""Write ``cls_labels.npy``, the image-level labels of a VOC-layout dataset.
+"""Write ``cls_labels.npz``, the image-level labels of a VOC-layout dataset.
 
-The output is a pickled dict ``{NAME: float32 multi-hot vector}`` over the
-foreground classes (background excluded), as ``ImageLevelSegDataset`` reads
-it. The labels come from either pixel masks or VOC XML annotations.
+The output holds ``names`` [N] and ``labels`` float32 [N, C], the
+multi-hot vector of each image over the foreground classes (background
+excluded), without pickle (:mod:`rpnet_mmseg.fileio.cls_label_format`), as
+``ImageLevelSegDataset`` reads it. The labels come from either pixel masks
+or VOC XML annotations.
 
 Examples:
     From palette / index PNG masks (value ``k`` is foreground class ``k``;
@@ -10,14 +12,14 @@ Examples:
 
         python tools/dataset_converters/make_cls_labels.py \\
             --masks data/mine/SegmentationClass \\
-            --labels-json data/mine/labels.json --out data/mine/cls_labels.npy
+            --labels-json data/mine/labels.json --out data/mine/cls_labels.npz
 
     From VOC XML annotations (``object/name`` must be a listed class)::
 
         python tools/dataset_converters/make_cls_labels.py \\
             --xml data/VOC2012/Annotations --classes aeroplane,bicycle,... \\
             --split data/VOC2012/ImageSets/Segmentation/train_aug.txt \\
-            --out data/VOC2012/cls_labels.npy
+            --out data/VOC2012/cls_labels.npz
 """
 import argparse
 import json
@@ -33,7 +35,7 @@ from mmengine.utils import ProgressBar
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 
-from rpnet_mmseg.fileio import read_mask, save_npy_atomic  # noqa: E402
+from rpnet_mmseg.fileio import read_mask, save_cls_labels  # noqa: E402
 
 VOID_VALUE = 255
 
@@ -41,7 +43,7 @@ VOID_VALUE = 255
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(
-        description='Write cls_labels.npy (image-level multi-hot labels) '
+        description='Write cls_labels.npz (image-level multi-hot labels) '
         'from masks or VOC XML annotations.')
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument('--masks', help='folder of palette/index PNG masks')
@@ -56,7 +58,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--split', help='only the image names listed in this file')
     parser.add_argument(
         '--mask-suffix', default='.png', help='mask file suffix')
-    parser.add_argument('--out', required=True, help='output .npy path')
+    parser.add_argument('--out', required=True, help='output .npz path')
     return parser.parse_args(argv)
 
 
@@ -159,7 +161,7 @@ def make_labels(folder: str, names: Sequence[str], classes: Sequence[str],
 
 def save_atomic(labels: Dict[str, np.ndarray], out: str) -> None:
     """Write ``labels`` to ``out`` atomically (temporary file + rename)."""
-    save_npy_atomic(out, labels)
+    save_cls_labels(out, labels)
 
 
 def summarize(labels: Dict[str, np.ndarray], classes: Sequence[str]) -> None:

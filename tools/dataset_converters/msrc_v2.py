@@ -16,7 +16,7 @@ msrc_voc_image_level.py`` reads, 15 classes::
     ├── SegmentationClass/NAME.png        (palette PNG, VOC palette,
     │                                      0 background, 1..14, 255 void)
     ├── ImageSets/Segmentation/{train,val,train_dev,val_dev}.txt
-    ├── cls_labels.npy                    (pickled dict NAME -> float32 [14])
+    ├── cls_labels.npz                    (names [N], float32 labels [N, 14])
     └── labels.json                       (classes, palette, image_labels)
 
 Label mapping: the stuff labels (building, grass, tree, sky, mountain,
@@ -53,8 +53,9 @@ from PIL import Image
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 
-from rpnet_mmseg.fileio import (atomic_write, save_label_png,  # noqa: E402
-                                save_npy_atomic, save_text_atomic)
+from rpnet_mmseg.fileio import (CLS_LABEL_FILE, atomic_write,  # noqa: E402
+                                save_cls_labels, save_label_png,
+                                save_text_atomic)
 from rpnet_mmseg.fileio.label_format import voc_colormap  # noqa: E402
 
 # MSRC-v2's label table: index = label id (the numbering of the release's
@@ -435,7 +436,7 @@ def convert(root: str,
         save_text_atomic(
             osp.join(out_dir, 'ImageSets', 'Segmentation', split + '.txt'),
             ''.join(n + '\n' for n in split_names))
-    save_npy_atomic(osp.join(out_dir, 'cls_labels.npy'), labels)
+    save_cls_labels(osp.join(out_dir, CLS_LABEL_FILE), labels)
     save_text_atomic(osp.join(out_dir, 'labels.json'), labels_json(labels))
     summarize(labels, dropped, pixels, fitted)
     print(f'wrote {out_dir}')

@@ -22,7 +22,8 @@ The rebuilt tree:
 
 The converter runs twice: on ``GroundTruth/``, then on the MAT-files with
 ``GroundTruth/`` moved away. Each output must reproduce the source's image
-names, ``cls_labels.npy`` (keys in order, float32 vectors), ``labels.json``
+names, the label vectors (``cls_labels.npz``, or the source's IRN-format
+``cls_labels.npy``: names in order, same vectors), ``labels.json``
 (byte for byte), split files and masks (pixel for pixel, palette too); the
 JPEGs are re-encoded, so their difference is reported.
 
@@ -47,6 +48,7 @@ from PIL import Image
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 import msrc_v2  # noqa: E402
+from rpnet_mmseg.fileio import CLS_LABEL_FILE, load_cls_labels  # noqa: E402
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MSRC_ID = {name: i for i, (name, _) in enumerate(msrc_v2.MSRC_LABELS)}
@@ -166,12 +168,12 @@ def compare(src: str, out: str, names: Sequence[str]) -> Dict[str, object]:
                        f'{len(names)} in source')
     report['dropped'] = (not set(DROPPED) & set(got),
                          f'{sorted(set(DROPPED) & set(got))} not dropped')
-    want = np.load(osp.join(src, 'cls_labels.npy'), allow_pickle=True).item()
-    have = np.load(osp.join(out, 'cls_labels.npy'), allow_pickle=True).item()
+    want = load_cls_labels(osp.join(src, CLS_LABEL_FILE))
+    have = load_cls_labels(osp.join(out, CLS_LABEL_FILE))
     same_keys = list(want) == list(have)
-    bad = [n for n in want if n not in have or have[n].dtype != np.float32
-           or not np.array_equal(want[n], have[n])]
-    report['cls_labels.npy'] = (same_keys and not bad,
+    bad = [n for n in want
+           if n not in have or not np.array_equal(want[n], have[n])]
+    report[CLS_LABEL_FILE] = (same_keys and not bad,
                                 f'{len(have)} vectors, key order '
                                 f"{'same' if same_keys else 'differs'}, "
                                 f'{len(bad)} differ {bad[:5]}')

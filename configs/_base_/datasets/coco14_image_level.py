@@ -3,7 +3,7 @@
 #   data/coco2014/{train2014,val2014}/NAME.jpg        (COCO's archives)
 #   data/coco2014/SegmentationClass/{split}/NAME.png  (0 bg, 1..80, 255)
 #   data/coco2014/ImageSets/Segmentation/{split}.txt  (82,081 / 40,137 names)
-#   data/coco2014/cls_labels.npy                      (NAME -> [80] multi-hot)
+#   data/coco2014/cls_labels.npz                      (NAME -> [80] multi-hot)
 # CAM stage: image-level labels of train2014; CAMs are written for every
 # train2014 image (IRN's input) and evaluated on their masks.
 _base_ = ['./coco14_meta.py']

@@ -1,6 +1,7 @@
 # MSRC-VOC (../shared/data/msrc_voc): 494 real photos in VOC layout, 14
-# foreground classes, image-level labels in cls_labels.npy. Training uses
-# image-level labels only; masks exist for train_dev / val_dev.
+# foreground classes, image-level labels in cls_labels.npz (or IRN's
+# cls_labels.npy when the .npz is absent). Training uses image-level labels
+# only; masks exist for train_dev / val_dev.
 dataset_type = 'ImageLevelSegDataset'
 data_root = '../shared/data/msrc_voc'
 metainfo = dict(

@@ -1,7 +1,8 @@
 # PASCAL VOC 2012 + SBD in the WSSS layout: data/VOCdevkit/VOC2012 with
 # JPEGImages/, SegmentationClass/, ImageSets/Segmentation/{train_aug,train,
-# val}.txt and cls_labels.npy (20-dim multi-hot per image; write it with
-# tools/dataset_converters/make_cls_labels.py --xml Annotations).
+# val}.txt and cls_labels.npz (20-dim multi-hot per image; write it with
+# tools/dataset_converters/make_cls_labels.py --xml Annotations; IRN's
+# cls_labels.npy is read when the .npz is absent).
 dataset_type = 'ImageLevelSegDataset'
 data_root = 'data/VOCdevkit/VOC2012'
 metainfo = dict(

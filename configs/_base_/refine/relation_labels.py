@@ -10,7 +10,7 @@ relation_label_cfg = dict(
     img_dir='JPEGImages',
     img_suffix='.jpg',
     # each CAM's keys must be its image's classes (name -> multi-hot)
-    cls_label_file='cls_labels.npy',
+    cls_label_file='cls_labels.npz',
     cam_dir=None,
     out_dir=None,
     fg_thresh=0.30,

@@ -12,7 +12,11 @@ from ...fileio import cam_path, load_cam
 
 @TRANSFORMS.register_module()
 class LoadCAMFromFile(BaseTransform):
-    """Read ``cam_dir/NAME.npy`` (IRN's CAM format) for IRN's inference.
+    """Read ``cam_dir/NAME.npz`` (or IRN's ``NAME.npy``) for IRN's inference.
+
+    The file is found by :func:`rpnet_mmseg.fileio.cam_path` and read by
+    :func:`rpnet_mmseg.fileio.load_cam` (no pickle for ``.npz``; IRN's
+    pickled ``.npy`` only through the restricted unpickler).
 
     Adds ``results['cam']`` (float32 (K, h, w), the stride-``stride`` map
     the random walk propagates) and ``results['cam_keys']`` (int64 (K, ),

@@ -366,8 +366,8 @@ def _gt_mask(sample: Any) -> Optional[np.ndarray]:
 class CAMIoUMetric(BaseMetric):
     """CAM mIoU over a sweep of background thresholds (IRN's protocol).
 
-    Scores either the CAM files ``cam_dir/NAME.npy`` (written by
-    :class:`CAMWriter`, or by any IRN-compatible tool), so that it evaluates
+    Scores either the CAM files ``cam_dir/NAME.npz`` (written by
+    :class:`CAMWriter`; IRN's ``NAME.npy`` are read too), so that it evaluates
     exactly what later stages read, or, with ``cam_dir=None``, the model's
     own outputs in memory (the sample's ``high_res`` and ``cam_keys``), as
     mmseg's ``IoUMetric`` scores ``pred_sem_seg``: then

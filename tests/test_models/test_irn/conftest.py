@@ -88,16 +88,14 @@ def build_irn_data(root, work, num_images=12, seed=0):
                 osp.join(root, 'SegmentationClass', name + '.png'), mask)
             masked.append(name)
         _save_label(osp.join(rel_dir, name + '.png'), _relation_label(mask))
-        np.save(
-            osp.join(cam_dir, name + '.npy'),
-            _cams(mask, class_ids),
-            allow_pickle=True)
+        np.savez(osp.join(cam_dir, name + '.npz'), **_cams(mask, class_ids))
         vec = np.zeros(3, np.float32)
         vec[class_ids] = 1
         labels[name] = vec
         names.append(name)
         keys[name] = sorted(class_ids)
-    np.save(osp.join(root, 'cls_labels.npy'), labels, allow_pickle=True)
+    np.savez(osp.join(root, 'cls_labels.npz'), names=np.array(names),
+             labels=np.stack([labels[n] for n in names]))
     with open(osp.join(root, 'ImageSets/Segmentation/train.txt'), 'w') as f:
         f.write('\n'.join(names) + '\n')
     return types.SimpleNamespace(

@@ -174,7 +174,7 @@ def test_missing_cam_stops_naming_the_file(trained_irn, run_tool):
     trained = trained_irn
     cam_dir = str(trained.tmp / 'cams_partial')
     shutil.copytree(trained.data.cam_dir, cam_dir)
-    os.remove(osp.join(cam_dir, 'im_03.npy'))
+    os.remove(osp.join(cam_dir, 'im_03.npz'))
     cfg = Config.fromfile(trained.cfg)
     cfg.test_dataloader.dataset.pipeline[2].cam_dir = cam_dir
     cfg.test_evaluator[0].output_dir = str(trained.tmp / 'pl_missing')
@@ -184,7 +184,7 @@ def test_missing_cam_stops_naming_the_file(trained_irn, run_tool):
     # ImageLevelSegDataset re-raises pipeline errors naming the image too.
     with pytest.raises((FileNotFoundError, RuntimeError)) as err:
         runner.test()
-    assert f"CAM file not found: {osp.join(cam_dir, 'im_03.npy')}" in str(
+    assert f"CAM file not found: {osp.join(cam_dir, 'im_03.npz')}" in str(
         err.value)
 
 
