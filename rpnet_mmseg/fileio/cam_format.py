@@ -110,6 +110,9 @@ def validate_cam_dict(cam_dict: Dict[str, np.ndarray],
         if arr_key not in cam_dict:
             continue
         arr = np.asarray(cam_dict[arr_key])
+        if arr.dtype.kind not in 'biuf':
+            raise ValueError(f'{name}: "{arr_key}" must hold numbers, got '
+                             f'dtype {arr.dtype}')
         if arr.ndim != 3 or arr.shape[0] != num_keys:
             raise ValueError(f'{name}: "{arr_key}" must be [K, h, w] with '
                              f'K = len(keys) = {num_keys}, got shape '

@@ -96,6 +96,9 @@ def _from_npz(raw: bytes, path: str) -> Dict[str, np.ndarray]:
     if names.ndim != 1 or names.dtype.kind != 'U':
         raise ValueError(f'{path}: "names" must be a 1-D unicode array, got '
                          f'shape {names.shape} dtype {names.dtype}')
+    if labels.dtype.kind not in 'biuf':
+        raise ValueError(f'{path}: "labels" must hold numbers, got dtype '
+                         f'{labels.dtype}')
     if labels.ndim != 2 or labels.shape[0] != names.shape[0]:
         raise ValueError(f'{path}: "labels" must be [N, C] with N = '
                          f'len(names) = {names.shape[0]}, got shape '

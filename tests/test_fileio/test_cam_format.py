@@ -89,6 +89,10 @@ def test_load_errors_name_the_file(tmp_path):
     np.savez(tmp_path / 'nan.npz', **nan)
     with pytest.raises(ValueError, match='nan.npz.*NaN'):
         load_cam(str(tmp_path / 'nan.npz'))
+    np.savez(tmp_path / 'text.npz', keys=np.array([0]),
+             cam=np.array([[['a']]]))
+    with pytest.raises(ValueError, match='text.npz.*"cam" must hold'):
+        load_cam(str(tmp_path / 'text.npz'))
     np.save(tmp_path / 'arr.npy', np.zeros(3))
     with pytest.raises(ValueError, match='arr.npy.*dict'):
         load_cam(str(tmp_path / 'arr.npy'))

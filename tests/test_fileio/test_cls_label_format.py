@@ -62,6 +62,9 @@ def test_malformed_npz_is_named(tmp_path):
     np.savez(path, names=np.array(['a', 'b']), labels=np.zeros((3, 3)))
     with pytest.raises(ValueError, match=r'x\.npz.*\[N, C\]'):
         load_cls_labels(str(path))
+    np.savez(path, names=np.array(['a']), labels=np.array([['1']]))
+    with pytest.raises(ValueError, match=r'x\.npz.*"labels" must hold'):
+        load_cls_labels(str(path))
     with pytest.raises(FileNotFoundError, match='nothere.npz'):
         load_cls_labels(str(tmp_path / 'nothere.npz'))
 

@@ -18,8 +18,12 @@ def _object_npy(payload: bytes) -> bytes:
 
 
 def _numpy1_pickle(obj) -> bytes:
-    """Pickle ``obj`` naming numpy 1.x's modules (``numpy.core``)."""
-    payload = pickle.dumps(np.array(obj, dtype=object), protocol=2)
+    """Pickle ``obj`` naming numpy 1.x's modules (``numpy.core``).
+
+    Protocol 3 (numpy 1.x's ``np.save``) names globals in text lines, so
+    the module names can be swapped in place.
+    """
+    payload = pickle.dumps(np.array(obj, dtype=object), protocol=3)
     return payload.replace(b'numpy._core.', b'numpy.core.')
 
 
@@ -36,7 +40,7 @@ def test_numpy_1_and_2_module_names_are_admitted():
     payload = _numpy1_pickle(value)
     assert b'numpy.core.multiarray' in payload  # as numpy 1.x wrote it
     for raw in (_object_npy(payload),
-                _object_npy(pickle.dumps(np.array(value, dtype=object), 3))):
+                _object_npy(pickle.dumps(np.array(value, dtype=object), 4))):
         back = load_npy_restricted(raw, 'a.npy').item()
         assert back['n'] == 2 and back['name'] == 'x'
         assert back['score'] == np.float32(0.5)
