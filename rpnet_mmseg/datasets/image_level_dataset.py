@@ -15,8 +15,9 @@ from mmseg.datasets import BaseSegDataset
 from mmseg.datasets.voc import PascalVOCDataset
 from mmseg.registry import DATASETS
 
-from ..fileio import (CAM_SUFFIX, CLS_LABEL_FILE, find_cls_label_file,
-                      load_cls_labels)
+from ..fileio import (CAM_SUFFIX, CLS_LABEL_FILE, LabelMapError,
+                      find_cls_label_file, load_cls_labels)
+from .label_map_check import run_pipeline_checked
 
 # How many example names a warning lists before it is cut short.
 _MAX_NAMES_IN_LOG = 5
@@ -81,7 +82,11 @@ class ImageLevelSegDataset(BaseSegDataset):
     ``metainfo['classes']`` must list the background as index 0 followed by
     the foreground classes in the order of the label vectors;
     mask values are taken to be indices into that list (no label remapping).
-    Images without a positive class are skipped with a warning.
+    Images without a positive class are skipped with a warning; an empty
+    split file, or one none of whose images has a positive class, is an
+    error naming the file. A mask is checked against its image as soon as
+    the pipeline loads it (:func:`run_pipeline_checked`): an (H, W) map of
+    class ids of the image's size, not an RGB PNG.
 
     Args:
         ann_file (str): Split file, one image name per line (relative to
@@ -201,7 +206,11 @@ class ImageLevelSegDataset(BaseSegDataset):
                 f"split file (ann_file) '{self.ann_file}' does not exist")
         lines = mmengine.list_from_file(
             self.ann_file, backend_args=self.backend_args)
-        return [line.strip() for line in lines if line.strip()]
+        names = [line.strip() for line in lines if line.strip()]
+        if not names:
+            raise ValueError(f"split file (ann_file) '{self.ann_file}' lists "
+                             'no image (it is empty): one image name a line')
+        return names
 
     def _load_cls_labels(self) -> dict:
         """The ``{name: multi-hot}`` dict of ``cls_label_file``."""
@@ -261,6 +270,12 @@ class ImageLevelSegDataset(BaseSegDataset):
                     label_map=self.label_map,
                     reduce_zero_label=False,
                     seg_fields=[]))
+        if unlabelled and not data_list:
+            raise ValueError(
+                f'none of the {len(names)} image(s) of split file '
+                f"'{self.ann_file}' has a positive class in "
+                f"'{self.cls_label_file}' (e.g. {unlabelled[:_MAX_NAMES_IN_LOG]}"
+                '): nothing to train or test on')
         if unlabelled:
             print_log(
                 f'{len(unlabelled)} image(s) of {self.ann_file} have no '
@@ -273,6 +288,16 @@ class ImageLevelSegDataset(BaseSegDataset):
         if self.skip_done_dir is not None:
             data_list = self._drop_done(data_list)
         return data_list
+
+    def _serialize_data(self) -> tuple:
+        """mmengine's serialization, also of an empty list.
+
+        ``skip_done_dir`` leaves no image when every output exists (a
+        finished run started again): an empty dataset, not a crash.
+        """
+        if self.data_list:
+            return super()._serialize_data()
+        return np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int64)
 
     def _take_subset(self, data_list: List[dict]) -> List[dict]:
         """Keep a class-balanced ``subset_fraction`` of ``data_list``."""
@@ -391,7 +416,10 @@ class ImageLevelSegDataset(BaseSegDataset):
     def _prepare_one(self, idx: int) -> Optional[dict]:
         """Run the pipeline on one image; failures name the image file."""
         try:
-            return super().prepare_data(idx)
+            return run_pipeline_checked(self.pipeline,
+                                        self.get_data_info(idx))
+        except LabelMapError:  # names the label map and the image
+            raise
         except Exception as e:
             path = self.get_data_info(idx).get('img_path')
             raise RuntimeError(

@@ -12,6 +12,8 @@ from mmseg.datasets import BaseSegDataset
 from mmseg.datasets.voc import PascalVOCDataset
 from mmseg.registry import DATASETS
 
+from .label_map_check import run_pipeline_checked
+
 # How many missing names an error or warning lists before it is cut short.
 _MAX_NAMES = 5
 
@@ -46,9 +48,13 @@ class PseudoLabelSegDataset(BaseSegDataset):
     some images only; load them with ``LoadOptionalAnnotations``).
 
     Class ids are used as they are (no label remapping): ``metainfo['classes']``
-    lists background first, as the label PNGs index it. Every packed label
-    map is checked for values outside ``[0, C) + {ignore_index}``, so a
-    pseudo-label folder of another dataset fails naming the file.
+    lists background first, as the label PNGs index it. Every label map is
+    checked as soon as the pipeline loaded it (an (H, W) map of class ids of
+    its image's size, not an RGB PNG: :func:`run_pipeline_checked`) and
+    once packed for values outside ``[0, C) + {ignore_index}``, so a
+    pseudo-label folder of another dataset fails naming the file. An empty
+    split file, or a split none of whose images has a label map, is an
+    error naming the file.
 
     Args:
         ann_file (str): Split file, one image name per line (relative to
@@ -141,7 +147,11 @@ class PseudoLabelSegDataset(BaseSegDataset):
                 f"split file (ann_file) '{self.ann_file}' does not exist")
         lines = mmengine.list_from_file(
             self.ann_file, backend_args=self.backend_args)
-        return [line.strip() for line in lines if line.strip()]
+        names = [line.strip() for line in lines if line.strip()]
+        if not names:
+            raise ValueError(f"split file (ann_file) '{self.ann_file}' lists "
+                             'no image (it is empty): one image name a line')
+        return names
 
     def load_data_list(self) -> List[dict]:
         """Pair every image of the split with its label map.
@@ -191,6 +201,12 @@ class PseudoLabelSegDataset(BaseSegDataset):
                     seg_fields=[]))
         if missing:
             self._report_missing(missing, len(names), seg_dir)
+        if not data_list:
+            raise FileNotFoundError(
+                f'none of the {len(names)} image(s) of split file '
+                f"'{self.ann_file}' has a label map "
+                f"'{seg_dir}/NAME{self.seg_map_suffix}': nothing to train "
+                'on (did the previous stage write to another folder?)')
         return data_list
 
     def _report_missing(self, missing: List[str], total: int,
@@ -213,8 +229,9 @@ class PseudoLabelSegDataset(BaseSegDataset):
                 'skip_missing=True to train on the others.')
 
     def prepare_data(self, idx: int):
-        """Run the pipeline; check the packed label map's values."""
-        results = super().prepare_data(idx)
+        """Run the pipeline, checking the label map against its image as
+        soon as it is loaded, then the packed label map's values."""
+        results = run_pipeline_checked(self.pipeline, self.get_data_info(idx))
         if self.check_labels and isinstance(results, dict):
             self._check_label_values(results, idx)
         return results

@@ -20,6 +20,10 @@ from .atomic import atomic_write
 LABEL_SUFFIX = '.png'
 
 
+class LabelMapError(ValueError):
+    """A label map that is no (H, W) map of class ids of its image's size."""
+
+
 def voc_colormap(num: int = 256) -> List[List[int]]:
     """PASCAL VOC's colour map: the colour of id i from i's bits.
 
@@ -129,3 +133,36 @@ def read_mask(path: str) -> np.ndarray:
                              f'single-channel PNG of class ids, got mode '
                              f'{img.mode}')
         return np.array(img).astype(np.int64)
+
+
+def check_label_map(label: Any,
+                    path: Optional[str],
+                    image_shape: Optional[Sequence[int]] = None,
+                    image_path: Optional[str] = None) -> None:
+    """Raise if a loaded label map is not (H, W) class ids of its image.
+
+    Args:
+        label (np.ndarray | torch.Tensor): The loaded label map.
+        path (str, optional): Its file, named in the error.
+        image_shape (Sequence[int], optional): (H, W, ...) of its image.
+            Defaults to None (size not checked).
+        image_path (str, optional): The image file, named in the error.
+
+    Raises:
+        LabelMapError: If the label map is not 2-D (e.g. an RGB PNG read
+            without :func:`read_mask`) or its size differs from the image's;
+            names the file(s) and both shapes.
+    """
+    shape = tuple(np.shape(label))
+    if len(shape) != 2:
+        raise LabelMapError(
+            f"label map '{path}' was read as an array of shape {shape}, not "
+            "(H, W) class ids: a label PNG must be a palette ('P') or "
+            'single-channel image whose pixel values are the class ids; an '
+            'RGB PNG holds colours (convert it to class ids, e.g. through '
+            "the dataset's palette)")
+    if image_shape is not None and shape != tuple(image_shape[:2]):
+        raise LabelMapError(
+            f"label map '{path}' is {shape[0]}x{shape[1]} (HxW) but its "
+            f"image '{image_path}' is {image_shape[0]}x{image_shape[1]}: "
+            'the label map belongs to another image or was resized')

@@ -45,7 +45,9 @@ def test_writes_irn_arrays_without_pickle(tmp_path):
     writer = CAMWriter(str(tmp_path / 'cams'))
     sample = make_sample()
     writer.process(None, [sample.to_dict()])
-    assert sorted(os.listdir(tmp_path / 'cams')) == [STAGE_FILE, 'img1.npz']
+    assert sorted(os.listdir(tmp_path / 'cams')) == [
+        STAGE_FILE, '.rpnet_written.rank0.txt', 'img1.npz'
+    ]
     saved = load(tmp_path / 'cams' / 'img1.npz')
     assert set(saved) == {'keys', 'cam', 'high_res'}
     assert saved['keys'].dtype == np.int64
@@ -147,7 +149,9 @@ def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(atomic_module.np, 'savez', broken_savez)
     with pytest.raises(OSError, match='disk full'):
         CAMWriter(str(tmp_path)).process(None, [make_sample()])
-    assert os.listdir(tmp_path) == [STAGE_FILE]
+    assert sorted(os.listdir(tmp_path)) == [
+        STAGE_FILE, '.rpnet_written.rank0.txt'
+    ]
 
 
 def test_on_stale_validated_and_registered_args(tmp_path):

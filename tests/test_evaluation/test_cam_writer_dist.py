@@ -56,8 +56,10 @@ def test_every_rank_writes_its_images(tmp_path):
         nprocs=2,
         join=True,
         start_method='fork')
+    # Each rank listed its own files in its own manifest.
     assert sorted(os.listdir(tmp_path / 'cams')) == sorted(
-        [STAGE_FILE] + [f'{n}.npz' for n in NAMES])
+        [STAGE_FILE, '.rpnet_written.rank0.txt', '.rpnet_written.rank1.txt'] +
+        [f'{n}.npz' for n in NAMES])
     for i, name in enumerate(NAMES):
         saved = np.load(tmp_path / 'cams' / f'{name}.npz',
                         allow_pickle=False)

@@ -40,8 +40,9 @@ def test_round_trip_with_dataset_palette(tmp_path):
     for name, label in labels.items():
         writer.process(None, [sample(name, label).to_dict()])
     assert writer.evaluate(2) == {'num_written': 2, 'num_skipped': 0}
-    assert sorted(os.listdir(tmp_path /
-                             'pl')) == [STAGE_FILE, 'a.png', 'b.png']
+    assert sorted(os.listdir(tmp_path / 'pl')) == [
+        STAGE_FILE, '.rpnet_written.rank0.txt', 'a.png', 'b.png'
+    ]
     for name, label in labels.items():
         path = tmp_path / 'pl' / f'{name}.png'
         np.testing.assert_array_equal(read_mask(str(path)), label)
@@ -83,4 +84,8 @@ def test_bad_labels_name_the_image(tmp_path):
         LabelPNGWriter(
             str(tmp_path), field='seg_logits').process(None,
                                                        [sample('d', [[0]])])
-    assert sorted(os.listdir(tmp_path)) == [STAGE_FILE]
+    # No label file: the record and the manifest (names listed before
+    # writing; a name without a file is harmless).
+    assert sorted(os.listdir(tmp_path)) == [
+        STAGE_FILE, '.rpnet_written.rank0.txt'
+    ]

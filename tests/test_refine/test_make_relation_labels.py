@@ -99,7 +99,9 @@ def test_writes_one_png_per_image(data):
     counts = _tool().main([str(data['config'])])
     assert counts == dict(total=4, written=4, skipped=0)
     files = sorted(os.listdir(data['out_dir']))
-    assert files == ['.rpnet_stage.json'] + [n + '.png' for n in NAMES]
+    assert files == ['.rpnet_stage.json', '.rpnet_written.rank0.txt'] + [
+        n + '.png' for n in NAMES
+    ]
     for name, label in _read_pngs(data['out_dir']).items():
         img = np.array(
             Image.open(data['root'] / 'JPEGImages' / f'{name}.jpg'))

@@ -85,8 +85,15 @@ class LoadCAMFromFile(BaseTransform):
                 f'{path}: "{self.key}" is {tuple(cam.shape[1:])}, but the '
                 f'{shape[0]}x{shape[1]} image has a stride-{self.stride} grid '
                 f'of {grid}')
-        if self.check_keys and results.get('gt_label') is not None:
-            expected = np.flatnonzero(np.asarray(results['gt_label']) > 0)
+        gt_label = results.get('gt_label')
+        if gt_label is not None and keys.size and \
+                keys.max() >= np.size(gt_label):
+            raise ValueError(
+                f'{path}: its keys {keys.tolist()} index classes beyond the '
+                f"dataset's {np.size(gt_label)} foreground classes (the "
+                "image's label vector): a CAM of another dataset")
+        if self.check_keys and gt_label is not None:
+            expected = np.flatnonzero(np.asarray(gt_label) > 0)
             if sorted(keys.tolist()) != expected.tolist():
                 raise ValueError(
                     f'{path}: its keys {keys.tolist()} are not the image\'s '

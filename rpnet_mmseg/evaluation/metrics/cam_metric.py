@@ -23,7 +23,8 @@ from mmseg.evaluation import IoUMetric
 from mmseg.registry import METRICS
 from prettytable import PrettyTable
 
-from ...fileio import cam_path, load_cam, read_mask, validate_cam_dict
+from ...fileio import (cam_path, check_label_map, load_cam, read_mask,
+                       validate_cam_dict)
 from .stage_writer import get_field, sample_name, to_numpy
 
 # 0.05, 0.10, ..., 0.60: IRN's t = 0.15 and the range around it.
@@ -484,6 +485,8 @@ class CAMIoUMetric(BaseMetric):
                     missing.append(name)
                     continue
                 mask = read_mask(seg_path)
+                check_label_map(mask, seg_path, get_field(sample, 'ori_shape'),
+                                get_field(sample, 'img_path'))
             masks.append((sample, name, mask))
         if missing:
             raise FileNotFoundError(missing_masks_message(missing))
