@@ -45,8 +45,10 @@ def test_ranges_not_pins(setup_kwargs):
         assert any(s.operator == '>=' for s in reqs[name].specifier), name
     assert '2.1.0' in reqs['mmcv'].specifier
     assert '2.2.0' not in reqs['mmcv'].specifier
-    # A researcher's torch 2.1 / mmcv 2.1 / mmengine 0.10 environment fits.
-    assert '2.1.0' in reqs['torch'].specifier
+    # torch 2.6 is the floor: from there on torch.load loads weights only
+    # unless told otherwise, so mmengine's own loads cannot run code.
+    assert '2.6.0' in reqs['torch'].specifier
+    assert '2.5.1' not in reqs['torch'].specifier
 
 
 def _imports(path):

@@ -10,16 +10,18 @@ import logging
 import os
 import os.path as osp
 import sys
+from typing import Optional
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 import rpnet_mmseg  # noqa: E402,F401  (registers modules, safe loading)
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+from mmengine.runner import Runner, find_latest_checkpoint  # noqa: E402
 
 from mmseg.registry import RUNNERS  # noqa: E402
 from rpnet_mmseg.engine import (add_stage_provenance_hook,  # noqa: E402
+                                check_checkpoint_matches,
                                 setup_cpu_distributed)
 
 
@@ -50,6 +52,18 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def checkpoint_to_load(cfg: Config) -> Optional[str]:
+    """The local checkpoint ``Runner.train`` will load, if any.
+
+    As mmengine's ``Runner.load_or_resume``: ``load_from`` when set (resumed
+    from with ``--resume``), else with ``--resume`` the work dir's latest.
+    """
+    path = cfg.get('load_from')
+    if not path and cfg.get('resume'):
+        path = find_latest_checkpoint(cfg.work_dir)
+    return path if path and osp.isfile(path) else None
+
+
 def main() -> None:
     """Build the runner from the config and train."""
     args = parse_args()
@@ -74,6 +88,10 @@ def main() -> None:
     setup_cpu_distributed(cfg, args.launcher)
     runner = (Runner.from_cfg(cfg)
               if 'runner_type' not in cfg else RUNNERS.build(cfg))
+    checkpoint = checkpoint_to_load(cfg)
+    if checkpoint is not None:
+        # mmengine only logs missing / unexpected keys (strict=False).
+        check_checkpoint_matches(runner.model, checkpoint)
     runner.train()
 
 

@@ -1,11 +1,17 @@
 """Engine pieces that mmengine 0.10.7 lacks on this stack."""
-from .checkpoint_check import check_checkpoint_matches, checkpoint_mismatches
-from .checkpoint_safety import allow_mmengine_checkpoint_types
+from .checkpoint_check import (check_checkpoint_matches, checkpoint_mismatches,
+                               load_checkpoint_strict)
+from .checkpoint_safety import (CheckpointLoadError, UnsafeCheckpointError,
+                                allow_mmengine_checkpoint_types,
+                                load_checkpoint_file, load_checkpoint_url,
+                                register_checkpoint_loaders)
 from .cpu_distributed import setup_cpu_distributed
 from .hooks import StageProvenanceHook, add_stage_provenance_hook
 
 __all__ = [
-    'allow_mmengine_checkpoint_types', 'check_checkpoint_matches',
-    'checkpoint_mismatches', 'setup_cpu_distributed', 'StageProvenanceHook',
-    'add_stage_provenance_hook'
+    'allow_mmengine_checkpoint_types', 'register_checkpoint_loaders',
+    'load_checkpoint_file', 'load_checkpoint_url', 'CheckpointLoadError',
+    'UnsafeCheckpointError', 'check_checkpoint_matches',
+    'checkpoint_mismatches', 'load_checkpoint_strict',
+    'setup_cpu_distributed', 'StageProvenanceHook', 'add_stage_provenance_hook'
 ]

@@ -1,12 +1,23 @@
-"""Let torch >= 2.6 load mmengine 0.10.7 checkpoints with weights_only.
+"""Safe checkpoint loading: one function, weights only, an allow-list.
 
-Since torch 2.6 ``torch.load`` defaults to ``weights_only=True`` and refuses
-any global it does not know. mmengine 0.10.7 stores its message hub in every
-Runner checkpoint: ``HistoryBuffer`` objects holding numpy arrays, numpy
-scalars, and (through ``HistoryBuffer.__getstate__``) references to the
-buffer's statistics methods, which protocol-2 pickles spell as
-``builtins.getattr(HistoryBuffer, 'min')``. So ``--resume`` and ``load_from``
-fail. This module allows exactly those objects for the restricted unpickler:
+Every checkpoint rpnet_mmseg loads goes through :func:`load_checkpoint_file`:
+``torch.load(..., weights_only=True)``, whose restricted unpickler admits
+tensors, containers and plain values plus the allow-list below, and
+refuses anything else (a checkpoint whose pickle would call a function).
+Its errors name the file: torch's own ("failed finding central directory",
+"Unsupported global") do not. :func:`register_checkpoint_loaders` makes it
+mmengine's loader of local files and of ``http(s)://`` and
+``torchvision://`` checkpoints, so ``load_from``, ``--resume`` and
+``init_cfg=dict(type='Pretrained')`` go through it too (mmengine 0.10.7
+calls ``torch.load`` without ``weights_only``, and ``torch.hub`` passes
+``weights_only=False``). ``import rpnet_mmseg`` does both registrations.
+
+The allow-list. mmengine 0.10.7 stores its message hub in every Runner
+checkpoint: ``HistoryBuffer`` objects holding numpy arrays, numpy scalars,
+and (through ``HistoryBuffer.__getstate__``) references to the buffer's
+statistics methods, which protocol-2 pickles spell as
+``builtins.getattr(HistoryBuffer, 'min')``. This module allows exactly
+those objects for the restricted unpickler:
 
 - ``HistoryBuffer``, ``numpy.ndarray``, ``numpy.dtype`` and the dtype classes
   of ``_NUMPY_DTYPES``, numpy's array and scalar reconstructors;
@@ -17,10 +28,23 @@ fail. This module allows exactly those objects for the restricted unpickler:
 Files holding any other object are still refused, as torch intends; the real
 ``getattr`` is never exposed to the unpickler.
 """
-from typing import Any, List
+import os
+import os.path as osp
+import pickle
+from typing import Any, Callable, Dict, List, Optional, Union
+from urllib.parse import urlparse
 
 import numpy as np
 import torch
+
+__all__ = [
+    'CheckpointLoadError', 'UnsafeCheckpointError', 'load_checkpoint_file',
+    'load_checkpoint_url', 'register_checkpoint_loaders',
+    'allow_mmengine_checkpoint_types', 'mmengine_checkpoint_types',
+    'history_buffer_getattr'
+]
+
+MapLocation = Union[None, str, torch.device, Callable, Dict[str, str]]
 
 # The numpy dtypes that mmengine's logs and metas hold.
 _NUMPY_DTYPES = ('float16', 'float32', 'float64', 'int8', 'int16', 'int32',
@@ -86,3 +110,185 @@ def allow_mmengine_checkpoint_types() -> bool:
         return False
     add(mmengine_checkpoint_types())
     return True
+
+
+# The lines of torch's weights-only error that advise, not explain.
+_TORCH_ADVICE = ('Weights only load failed', 'Check the documentation', '(1)',
+                 '(2)')
+# Unpickling errors of a damaged file, not of a refused object.
+_CORRUPT_PICKLE = ('invalid load key', 'truncated', 'underflow', 'EOF',
+                   'Ran out of input', 'could not find MARK')
+
+
+class CheckpointLoadError(RuntimeError):
+    """A checkpoint file that cannot be read (truncated, not torch's)."""
+
+
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """A checkpoint whose pickle holds objects outside the allow-list."""
+
+
+def _first_line(message: str) -> str:
+    """The first line of an error message."""
+    return message.splitlines()[0] if message else ''
+
+
+def _refused_global(message: str) -> str:
+    """What torch's weights-only refusal says was refused.
+
+    torch's message also suggests loading with ``weights_only=False`` or
+    allow-listing the refused global; neither is advice to pass on for an
+    untrusted file, so those lines are left out.
+    """
+    kept = []
+    for line in message.splitlines():
+        line = line.strip()
+        if 'WeightsUnpickler error:' in line:
+            line = line.split('WeightsUnpickler error:', 1)[1].strip()
+        if not line or line.startswith(_TORCH_ADVICE):
+            continue
+        kept.append(line.split(' Please use ')[0])
+    reason = ' '.join(kept) or _first_line(message) or 'unknown reason'
+    return reason.rstrip('.')
+
+
+def load_checkpoint_file(filename: Union[str, os.PathLike],
+                         map_location: MapLocation = 'cpu') -> Any:
+    """Load a checkpoint file with ``weights_only=True``; THE way to load one.
+
+    The restricted unpickler admits tensors, containers, plain values and
+    :func:`mmengine_checkpoint_types` (registered by ``import
+    rpnet_mmseg``), nothing else: a file whose pickle would create another
+    object is refused before any of its code runs.
+
+    Args:
+        filename (str | PathLike): Local checkpoint file (``~`` expanded).
+        map_location (str | torch.device | Callable | dict, optional): As
+            for :func:`torch.load`. Defaults to 'cpu'.
+
+    Returns:
+        Any: The loaded object (for mmengine checkpoints a dict with
+        ``state_dict``, ``meta``, ``message_hub`` ...).
+
+    Raises:
+        FileNotFoundError: If ``filename`` is not a file.
+        UnsafeCheckpointError: If the pickle holds a refused global (names
+            the file and the global).
+        CheckpointLoadError: If the file cannot be read (truncated, not a
+            ``torch.save`` file); names the file.
+    """
+    filename = osp.expanduser(os.fspath(filename))
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'checkpoint not found: {filename}')
+    with open(filename, 'rb') as f:
+        head = f.read(4)
+    if not head.startswith((b'PK', b'\x80')):
+        raise CheckpointLoadError(
+            f'{filename}: not a checkpoint: it starts with {head!r}, neither '
+            "torch.save's zip format (b'PK') nor its legacy pickle format "
+            "(b'\\x80'); is it truncated or another kind of file?")
+    try:
+        return torch.load(
+            filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as e:
+        reason = _refused_global(str(e))
+        if any(mark in reason for mark in _CORRUPT_PICKLE):
+            raise CheckpointLoadError(
+                f'{filename}: cannot read the checkpoint ({reason}); is it '
+                'truncated or not a file torch.save wrote?') from e
+        raise UnsafeCheckpointError(
+            f'{filename}: refused by weights-only loading: {reason}. The '
+            'checkpoints of rpnet_mmseg and mmengine hold tensors, plain '
+            'values and the message-hub types of '
+            'rpnet_mmseg/engine/checkpoint_safety.py only; objects of other '
+            'types can run code when unpickled, so this file is not '
+            'loaded.') from e
+    except (RuntimeError, EOFError, OSError, ValueError) as e:
+        raise CheckpointLoadError(
+            f'{filename}: cannot read the checkpoint ({type(e).__name__}: '
+            f'{_first_line(str(e))}); is it truncated (an interrupted copy '
+            'or save) or not a file torch.save wrote?') from e
+
+
+def load_checkpoint_url(url: str,
+                        map_location: MapLocation = None,
+                        model_dir: Optional[str] = None) -> Any:
+    """Download a checkpoint into torch's hub cache, then load it safely.
+
+    As mmengine's ``load_from_http`` (the same cache,
+    ``<torch hub dir>/checkpoints``, where rank 0 downloads first), but
+    loaded by :func:`load_checkpoint_file` instead of ``torch.hub``'s
+    ``weights_only=False``.
+
+    Args:
+        url (str): ``http://`` or ``https://`` URL.
+        map_location (str | torch.device | Callable | dict, optional): As
+            for :func:`torch.load`. Defaults to None.
+        model_dir (str, optional): Cache folder. Defaults to None (torch's).
+
+    Returns:
+        Any: The loaded object.
+    """
+    from mmengine.dist import barrier, get_dist_info
+    if model_dir is None:
+        model_dir = osp.join(torch.hub.get_dir(), 'checkpoints')
+    cached = osp.join(model_dir, osp.basename(urlparse(url).path))
+    rank, world_size = get_dist_info()
+    if rank == 0 and not osp.exists(cached):
+        os.makedirs(model_dir, exist_ok=True)
+        torch.hub.download_url_to_file(url, cached)
+    if world_size > 1:
+        barrier()
+    if not osp.exists(cached):  # a rank on another machine
+        os.makedirs(model_dir, exist_ok=True)
+        torch.hub.download_url_to_file(url, cached)
+    return load_checkpoint_file(cached, map_location)
+
+
+def load_from_local_weights_only(filename: str,
+                                 map_location: MapLocation = None) -> Any:
+    """mmengine's loader of local files: :func:`load_checkpoint_file`."""
+    return load_checkpoint_file(filename, map_location)
+
+
+def load_from_http_weights_only(filename: str,
+                                map_location: MapLocation = None,
+                                model_dir: Optional[str] = None) -> Any:
+    """mmengine's loader of ``http(s)://``: :func:`load_checkpoint_url`."""
+    return load_checkpoint_url(filename, map_location, model_dir)
+
+
+def load_from_torchvision_weights_only(filename: str,
+                                       map_location: MapLocation = None
+                                       ) -> Any:
+    """mmengine's loader of ``torchvision://NAME`` (and ``modelzoo://``).
+
+    The name is looked up in mmengine's table of torchvision's weights;
+    the file is loaded by :func:`load_checkpoint_url`.
+    """
+    from mmengine.runner.checkpoint import get_torchvision_models
+    name = filename.split('://', 1)[1]
+    urls = get_torchvision_models()
+    if name not in urls:
+        raise KeyError(f'{filename}: torchvision has no weights named '
+                       f'{name!r}')
+    return load_checkpoint_url(urls[name], map_location)
+
+
+def register_checkpoint_loaders() -> None:
+    """Make mmengine load local, URL and torchvision checkpoints safely.
+
+    Replaces the loaders of mmengine's ``CheckpointLoader`` for local files
+    (prefix ``''``), ``http://`` / ``https://`` and ``torchvision://`` /
+    ``modelzoo://``, which ``Runner.load_checkpoint`` (``load_from``),
+    ``Runner.resume`` and ``PretrainedInit`` (``init_cfg``) use, with the
+    ones above. Idempotent.
+    """
+    from mmengine.runner import CheckpointLoader
+    for prefixes, loader in (
+        ('', load_from_local_weights_only),
+        (('http://', 'https://'), load_from_http_weights_only),
+        (('torchvision://', 'modelzoo://'),
+         load_from_torchvision_weights_only),
+    ):
+        CheckpointLoader.register_scheme(prefixes, loader, force=True)

@@ -30,11 +30,11 @@ import numpy as np
 import torch
 from mmengine import fileio
 from mmengine.config import Config
-from mmengine.runner import load_checkpoint
 from mmengine.utils import track_iter_progress
 
 from mmseg.registry import MODELS
 from mmseg.utils import register_all_modules
+from rpnet_mmseg.engine import load_checkpoint_strict
 from rpnet_mmseg.evaluation.metrics.cam_metric import iou_from_confusion
 from rpnet_mmseg.fileio import atomic_write, cam_path, load_cam, read_mask
 from rpnet_mmseg.refine import (IRN_CRF_PARAMS, crf_refine_label,
@@ -90,7 +90,7 @@ def build_model(config: str, checkpoint: str) -> torch.nn.Module:
         from mmengine.utils import import_modules_from_strings
         import_modules_from_strings(**cfg.custom_imports)
     model = MODELS.build(cfg.model)
-    load_checkpoint(model, checkpoint, map_location='cpu')
+    load_checkpoint_strict(model, checkpoint)
     return model.eval()
 
 

