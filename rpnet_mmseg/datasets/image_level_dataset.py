@@ -274,8 +274,9 @@ class ImageLevelSegDataset(BaseSegDataset):
             raise ValueError(
                 f'none of the {len(names)} image(s) of split file '
                 f"'{self.ann_file}' has a positive class in "
-                f"'{self.cls_label_file}' (e.g. {unlabelled[:_MAX_NAMES_IN_LOG]}"
-                '): nothing to train or test on')
+                f"'{self.cls_label_file}' (e.g. "
+                f'{unlabelled[:_MAX_NAMES_IN_LOG]}): nothing to train or test '
+                'on')
         if unlabelled:
             print_log(
                 f'{len(unlabelled)} image(s) of {self.ann_file} have no '
