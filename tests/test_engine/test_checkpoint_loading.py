@@ -41,6 +41,16 @@ class Toy(BaseModel):
         return self.fc(inputs)
 
 
+def _runner(tmp_path, name, **kwargs):
+    """A Runner of Toy; scope mmseg, as the other tests expect it after."""
+    return Runner(
+        model=Toy(),
+        work_dir=str(tmp_path / name),
+        experiment_name=name,
+        default_scope='mmseg',
+        **kwargs)
+
+
 @pytest.fixture
 def hostile(tmp_path):
     """A checkpoint with valid weights and a payload; the marker path."""
@@ -91,12 +101,8 @@ def test_mmengine_loads_go_through_it(hostile, tmp_path):
 def test_runner_load_from_and_resume_refuse(hostile, tmp_path):
     path, marker = hostile
     for resume in (False, True):
-        runner = Runner(
-            model=Toy(),
-            work_dir=str(tmp_path / f'work_{resume}'),
-            load_from=path,
-            resume=resume,
-            experiment_name=f'hostile_{resume}')
+        runner = _runner(
+            tmp_path, f'hostile_{resume}', load_from=path, resume=resume)
         _refused(runner.load_or_resume, path, marker)
 
 
@@ -130,11 +136,7 @@ def test_truncated_and_foreign_files_name_the_file(truncated, tmp_path):
     with pytest.raises(CheckpointLoadError) as info:
         load_checkpoint_file(truncated)
     assert truncated in str(info.value) and 'truncated' in str(info.value)
-    runner = Runner(
-        model=Toy(),
-        work_dir=str(tmp_path / 'work'),
-        load_from=truncated,
-        experiment_name='truncated')
+    runner = _runner(tmp_path, 'truncated', load_from=truncated)
     with pytest.raises(CheckpointLoadError, match='cut.pth'):
         runner.load_or_resume()
     text = tmp_path / 'notes.pth'
@@ -153,9 +155,7 @@ def test_safe_checkpoints_load(tmp_path):
     other = Toy()
     assert load_checkpoint_strict(other, path)['meta'] == {'epoch': 1}
     assert torch.equal(other.fc.weight, model.fc.weight)
-    runner = Runner(
-        model=Toy(), work_dir=str(tmp_path / 'w'), load_from=path,
-        experiment_name='safe')
+    runner = _runner(tmp_path, 'safe', load_from=path)
     runner.load_or_resume()
     assert torch.equal(runner.model.fc.weight, model.fc.weight)
 
