@@ -21,7 +21,7 @@ from mmseg.registry import RUNNERS  # noqa: E402
 from rpnet_mmseg.fileio import save_text_atomic  # noqa: E402
 from rpnet_mmseg.engine import (add_stage_provenance_hook,  # noqa: E402
                                 check_checkpoint_matches,
-                                setup_cpu_distributed)
+                                finish_distributed, setup_cpu_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -107,6 +107,7 @@ def main() -> None:
     if args.out_json and runner.rank == 0:
         text = json.dumps(metrics, indent=2, default=float)
         save_text_atomic(args.out_json, text)
+    finish_distributed()
 
 
 if __name__ == '__main__':

@@ -22,7 +22,7 @@ from mmengine.runner import Runner, find_latest_checkpoint  # noqa: E402
 from mmseg.registry import RUNNERS  # noqa: E402
 from rpnet_mmseg.engine import (add_stage_provenance_hook,  # noqa: E402
                                 check_checkpoint_matches,
-                                setup_cpu_distributed)
+                                finish_distributed, setup_cpu_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -93,6 +93,7 @@ def main() -> None:
         # mmengine only logs missing / unexpected keys (strict=False).
         check_checkpoint_matches(runner.model, checkpoint)
     runner.train()
+    finish_distributed()
 
 
 if __name__ == '__main__':

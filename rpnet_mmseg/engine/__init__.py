@@ -5,7 +5,7 @@ from .checkpoint_safety import (CheckpointLoadError, UnsafeCheckpointError,
                                 allow_mmengine_checkpoint_types,
                                 load_checkpoint_file, load_checkpoint_url,
                                 register_checkpoint_loaders)
-from .cpu_distributed import setup_cpu_distributed
+from .cpu_distributed import finish_distributed, setup_cpu_distributed
 from .hooks import StageProvenanceHook, add_stage_provenance_hook
 
 __all__ = [
@@ -13,5 +13,6 @@ __all__ = [
     'load_checkpoint_file', 'load_checkpoint_url', 'CheckpointLoadError',
     'UnsafeCheckpointError', 'check_checkpoint_matches',
     'checkpoint_mismatches', 'load_checkpoint_strict',
-    'setup_cpu_distributed', 'StageProvenanceHook', 'add_stage_provenance_hook'
+    'setup_cpu_distributed', 'finish_distributed', 'StageProvenanceHook',
+    'add_stage_provenance_hook'
 ]

@@ -65,3 +65,19 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
         f'CPU distributed: gloo process group, rank {dist.get_rank()} of '
         f'{dist.get_world_size()}', logger='current')
     return True
+
+
+def finish_distributed() -> None:
+    """Let every rank finish, then destroy the default process group.
+
+    mmengine 0.10.7 never destroys the process group it creates. A rank that
+    reaches interpreter exit with a live gloo group while another rank still
+    works (rank 0 writing its metrics, say) tears down gloo's threads
+    unjoined and aborts ("terminate called without an active exception",
+    SIGABRT), and torchrun fails the job. A barrier, then
+    ``destroy_process_group``, makes the ranks leave together and cleanly.
+    Does nothing outside a distributed run.
+    """
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
