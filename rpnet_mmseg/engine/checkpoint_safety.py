@@ -275,12 +275,57 @@ def load_from_torchvision_weights_only(filename: str,
     return load_checkpoint_url(urls[name], map_location)
 
 
+def load_from_openmmlab_weights_only(filename: str,
+                                     map_location: MapLocation = None
+                                     ) -> Any:
+    """mmengine's loader of ``open-mmlab://NAME`` and ``mmcls://NAME``.
+
+    The name is resolved through mmengine's own tables (deprecated names
+    included) as mmengine does; the file is loaded by
+    :func:`load_checkpoint_url`, or :func:`load_checkpoint_file` for a
+    table entry that is a path under mmengine's home.
+    """
+    from mmengine.runner import checkpoint as mm_ckpt
+    prefix, name = filename.split('://', 1)
+    if prefix == 'mmcls':
+        urls = mm_ckpt.get_mmcls_models()
+    else:
+        urls = mm_ckpt.get_external_models()
+        name = mm_ckpt.get_deprecated_model_names().get(name, name)
+    if name not in urls:
+        raise KeyError(f'{filename}: mmengine knows no weights named '
+                       f'{name!r}')
+    url = urls[name]
+    if url.startswith(('http://', 'https://')):
+        ckpt = load_checkpoint_url(url, map_location)
+    else:
+        ckpt = load_checkpoint_file(
+            osp.join(mm_ckpt._get_mmengine_home(), url), map_location)
+    return mm_ckpt._process_mmcls_checkpoint(ckpt) if prefix == 'mmcls' \
+        else ckpt
+
+
+def refuse_unsafe_scheme(filename: str, map_location: MapLocation = None
+                         ) -> Any:
+    """The loader of schemes mmengine reads only with ``weights_only=False``.
+
+    Raises:
+        UnsafeCheckpointError: Always, naming the file and what to do.
+    """
+    raise UnsafeCheckpointError(
+        f'{filename}: mmengine 0.10.7 loads this scheme without '
+        'weights_only, so rpnet_mmseg does not; copy the file to local disk '
+        'or an http(s) URL and load it from there')
+
+
 def register_checkpoint_loaders() -> None:
     """Make mmengine load local, URL and torchvision checkpoints safely.
 
     Replaces the loaders of mmengine's ``CheckpointLoader`` for local files
-    (prefix ``''``), ``http://`` / ``https://`` and ``torchvision://`` /
-    ``modelzoo://``, which ``Runner.load_checkpoint`` (``load_from``),
+    (prefix ``''``), ``http://`` / ``https://``, ``torchvision://`` /
+    ``modelzoo://`` and ``open-mmlab://`` / ``mmcls://``, and refuses
+    ``pavi://`` / ``s3://`` (mmengine reads them without weights_only);
+    these are what ``Runner.load_checkpoint`` (``load_from``),
     ``Runner.resume`` and ``PretrainedInit`` (``init_cfg``) use, with the
     ones above. Idempotent.
     """
@@ -290,5 +335,8 @@ def register_checkpoint_loaders() -> None:
         (('http://', 'https://'), load_from_http_weights_only),
         (('torchvision://', 'modelzoo://'),
          load_from_torchvision_weights_only),
+        (('open-mmlab://', 'openmmlab://', 'mmcls://'),
+         load_from_openmmlab_weights_only),
+        (('pavi://', 's3://'), refuse_unsafe_scheme),
     ):
         CheckpointLoader.register_scheme(prefixes, loader, force=True)
