@@ -63,6 +63,7 @@ from mmengine.config import Config
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from rpnet_mmseg.evaluation import DeadStageError, check_cam_run  # noqa
 from rpnet_mmseg.fileio import (CAM_SUFFIX, CLS_LABEL_FILE,  # noqa: E402
                                 load_cls_labels)
 from rpnet_mmseg.utils import (StagePaths, resolve_demo_data_root,  # noqa
@@ -243,6 +244,11 @@ def run_cam_stage(demo: Demo, name: str, seed: int, subset: float) -> Dict:
                 f'test_dataloader.dataset.skip_done_dir={paths.cam_dir}'
             ])
         ])
+    # A collapsed network writes a complete folder of empty CAMs: stop here,
+    # before anything trains on them.
+    check_cam_run(
+        osp.join(ROOT, paths.cam_dir), names, f'{name} seed {seed}',
+        osp.join(ROOT, paths.cam_work_dir))
     start = time.time()
     full = eval_cams(
         demo, paths.cam_dir, 'ImageSets/Segmentation/train_dev.txt',
@@ -568,7 +574,10 @@ def main() -> None:
     seed = args.seeds[0]
     for name in args.only:
         for s in args.seeds:
-            result = run_cam_stage(demo, name, s, args.subset)
+            try:
+                result = run_cam_stage(demo, name, s, args.subset)
+            except DeadStageError as e:
+                sys.exit(f'error: {e}')
             update_summary(out, lambda d: d.update({name: {
                 **d.get(name, {}),
                 **summarize(name, [r for r in d.get(name, {}).get('runs', [])

@@ -233,3 +233,43 @@ def test_killed_pipeline_resumes_at_its_stage(run_demo, killed_run):
     calls.clear()
     run_demo.run_segment_stage(demo, 'rpnet', 0)
     assert calls == []
+
+
+def test_pipeline_stops_on_a_degenerate_cam_folder(run_demo, tmp_path,
+                                                   monkeypatch):
+    """A CAM run whose maps are all background (a collapsed network) stops
+    the demo with a message naming the run, before any evaluation, relation
+    label or IRN stage runs on it."""
+    from rpnet_mmseg.fileio import cam_path, save_cam
+    data = tmp_path / 'data'
+    (data / 'ImageSets' / 'Segmentation').mkdir(parents=True)
+    (data / 'JPEGImages').mkdir()
+    (data / 'cls_labels.npz').write_bytes(b'')
+    (data / 'ImageSets' / 'Segmentation' / 'train.txt').write_text('a\nb\n')
+    calls = []
+
+    def fake_run(cmd):
+        calls.append(cmd[1])
+        if cmd[1] == 'tools/train.py':
+            work = cmd[cmd.index('--work-dir') + 1]
+            os.makedirs(work, exist_ok=True)
+            open(osp.join(work, 'epoch_3.pth'), 'w').close()
+        elif cmd[1] == 'tools/test.py':
+            out = [o.split('=', 1)[1] for o in cmd
+                   if o.startswith('test_evaluator.output_dir=')][0]
+            for n in ('a', 'b'):
+                save_cam(cam_path(out, n), dict(
+                    keys=np.array([3]),
+                    high_res=np.zeros((1, 4, 4), np.float32)))
+        return 1.0
+
+    monkeypatch.setattr(run_demo, 'run', fake_run)
+    monkeypatch.setattr(sys, 'argv', [
+        'run_demo.py', '--data-root', str(data), '--work-dir',
+        str(tmp_path / 'work'), '--only', 'rpnet', '--seeds', '2'
+    ])
+    with pytest.raises(SystemExit) as info:
+        run_demo.main()
+    message = str(info.value)
+    assert 'rpnet seed 2' in message and 'degenerate' in message
+    assert calls == ['tools/train.py', 'tools/test.py']
