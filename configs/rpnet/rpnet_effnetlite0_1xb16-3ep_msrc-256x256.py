@@ -3,18 +3,11 @@
 # images) per batch, 3 epochs. Against the output-stride-16 / 192-pixel
 # config it inherits, both RPNet and the plain-CAM baseline score higher
 # (README, "Output stride and crop"), and training is about twice as fast.
-#
-# The class scores get a bias that starts at the prior of a class being
-# present (score_prior, ~1 class of 14 per image); the CAMs stay bias-free.
-# Without it, 1 or more seeds in 10 collapse (all-background CAMs): the
-# first steps push every score down through the features and the last
-# block's ReLU channels die (README, "Training that never collapses").
 _base_ = ['./rpnet_effnetlite0_1xb16-3ep_msrc-192x192.py']
 crop_size = (256, 256)
 model = dict(
     data_preprocessor=dict(size=crop_size),
-    backbone=dict(output_stride=32),
-    head=dict(score_prior=0.1))
+    backbone=dict(output_stride=32))
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(

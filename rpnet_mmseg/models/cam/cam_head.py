@@ -1,8 +1,6 @@
 """Plain CAM head: GAP + 1x1 classifier (IRN's CAM network)."""
-import math
 from typing import Dict, Optional, Sequence
 
-import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor, nn
@@ -23,16 +21,6 @@ class CAMHead(BaseModule):
             the last one is ``f_N``.
         num_classes (int): Number of foreground classes.
         loss_cls (dict): Classification loss config.
-        score_prior (float, optional): Give the class SCORES a learned
-            per-class bias, initialised to ``log(p / (1 - p))`` with this
-            p: each score then starts at the prior of a class being present
-            instead of at 0.5. The CAMs stay ``ReLU(Theta^T f_N)`` (eq. 2,
-            no bias). Without it (None, IRN's and the paper's classifier)
-            the first steps can only lower the scores of the absent classes
-            through ``Theta`` and the features, and with a head at 10x the
-            learning rate that can drive the last block's ReLU channels dead
-            for good (all-background CAMs; README, "Training that never
-            collapses"). Defaults to None.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -40,7 +28,6 @@ class CAMHead(BaseModule):
                  in_channels,
                  num_classes: int,
                  loss_cls: dict = dict(type='MultiLabelSoftMarginLoss'),
-                 score_prior: Optional[float] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if isinstance(in_channels, int):
@@ -50,20 +37,11 @@ class CAMHead(BaseModule):
         self.classifier = nn.Conv2d(
             self.in_channels[-1], num_classes, 1, bias=False)
         nn.init.xavier_uniform_(self.classifier.weight)
-        self.score_bias = None
-        if score_prior is not None:
-            if not 0 < score_prior < 1:
-                raise ValueError(
-                    f'score_prior must be in (0, 1), got {score_prior}')
-            self.score_bias = nn.Parameter(
-                torch.full((num_classes, ),
-                           math.log(score_prior / (1 - score_prior))))
         self.loss_cls = MODELS.build(loss_cls)
 
     def logits(self, feat: Tensor) -> Tensor:
-        """Class scores ``Theta^T GAP(feat)`` (+ the score bias), (B, K)."""
-        scores = self.classifier(F.adaptive_avg_pool2d(feat, 1)).flatten(1)
-        return scores if self.score_bias is None else scores + self.score_bias
+        """Class scores ``Theta^T GAP(feat)``, shape (B, num_classes)."""
+        return self.classifier(F.adaptive_avg_pool2d(feat, 1)).flatten(1)
 
     def cam(self, feat: Tensor) -> Tensor:
         """Raw class activation maps ``ReLU(Theta^T feat)`` (B, K, H, W)."""

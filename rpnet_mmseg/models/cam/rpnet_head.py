@@ -50,8 +50,6 @@ class RPNetHead(CAMHead):
         loss_cls (dict): Classification loss config.
         loss_self (dict): Self-supervised loss config (``loss_weight`` is
             lambda).
-        score_prior (float, optional): Prior-initialised bias of the class
-            scores (see :class:`CAMHead`). Defaults to None.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -71,14 +69,9 @@ class RPNetHead(CAMHead):
                  loss_cls: dict = dict(type='MultiLabelSoftMarginLoss'),
                  loss_self: dict = dict(
                      type='SelfSupervisedLoss', loss_weight=10.0),
-                 score_prior: Optional[float] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(
-            in_channels,
-            num_classes,
-            loss_cls=loss_cls,
-            score_prior=score_prior,
-            init_cfg=init_cfg)
+            in_channels, num_classes, loss_cls=loss_cls, init_cfg=init_cfg)
         n_levels = len(self.in_channels)
         self.in_index = [i % n_levels for i in in_index]
         if not self.in_index:

@@ -138,24 +138,3 @@ def test_cam_head_cam_is_relu_of_classifier():
     assert torch.allclose(head.cam(feat), expected, atol=1e-5)
     logits = torch.einsum('kc,bc->bk', w, feat.mean(dim=(2, 3)))
     assert torch.allclose(head([feat]), logits, atol=1e-5)
-
-
-def test_score_prior_biases_the_scores_not_the_cams():
-    torch.manual_seed(0)
-    plain = CAMHead(10, 3)
-    head = CAMHead(10, 3, score_prior=0.1)
-    head.classifier.load_state_dict(plain.classifier.state_dict())
-    feat = torch.randn(2, 10, 4, 4)
-    # Scores start at the prior: log(0.1 / 0.9) = -2.197.
-    assert torch.allclose(head([feat]) - plain([feat]),
-                          torch.full((2, 3), -2.1972246), atol=1e-5)
-    assert torch.equal(head.cam(feat), plain.cam(feat))
-    # The bias learns with the classifier.
-    head.loss([feat], torch.tensor([[1., 0., 0.], [0., 1., 0.]]))[
-        'loss_cls'].backward()
-    assert head.score_bias.grad is not None
-    assert head.score_bias.grad.abs().sum() > 0
-    with pytest.raises(ValueError, match='score_prior'):
-        CAMHead(10, 3, score_prior=1.0)
-    rp = _head(score_prior=0.1)
-    assert rp.score_bias is not None
