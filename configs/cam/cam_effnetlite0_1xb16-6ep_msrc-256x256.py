@@ -1,7 +1,7 @@
 # CPU demo baseline at the default RPNet config's budget and setting: plain
 # CAM (IRN's CAM network) on EfficientNet-lite0 at output stride 32, 256
 # crops, 16 single images per batch, 6 epochs (RPNet's 3 epochs of pairs are
-# the same image passes and iterations).
+# the same image passes and iterations), with the same gradient clipping.
 _base_ = ['../rpnet/rpnet_effnetlite0_1xb16-3ep_msrc-256x256.py']
 model = dict(
     head=dict(

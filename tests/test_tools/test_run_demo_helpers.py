@@ -104,7 +104,7 @@ def _flat(tree, prefix=''):
 
 
 @pytest.mark.parametrize('name', ['rpnet', 'baseline'])
-def test_default_experiments_differ_from_os16_only_in_stride_and_crop(
+def test_default_experiments_differ_from_os16_in_stride_crop_and_clip(
         run_demo, name):
     from mmengine.config import Config
     new = _flat(
@@ -122,8 +122,10 @@ def test_default_experiments_differ_from_os16_only_in_stride_and_crop(
         'model.backbone.output_stride', 'model.data_preprocessor.size',
         'train_dataloader.dataset.pipeline.1.scale',
         'train_dataloader.dataset.pipeline.2.crop_size', 'train_pipeline.1.scale',
-        'train_pipeline.2.crop_size'
+        'train_pipeline.2.crop_size', 'optim_wrapper.clip_grad.max_norm',
+        'optim_wrapper.clip_grad.norm_type'
     }
+    assert new['optim_wrapper.clip_grad.max_norm'] == 5.0
     assert new['model.backbone.output_stride'] == 32
     # Images resized in the same proportion to the crop (288 for 192).
     assert tuple(new['train_dataloader.dataset.pipeline.1.scale']) == (384, 384)

@@ -22,8 +22,9 @@ def _scan(tiny_job, cfg, *extra):
 @pytest.mark.parametrize('head', ['RPNetHead', 'CAMHead'])
 def test_each_seed_is_summarised(tiny_job, head):
     cfg = tiny_job.write_config('cfg.py', head=head, epochs=4)
-    stdout, results = _scan(tiny_job, cfg)
+    stdout, results = _scan(tiny_job, cfg, '--verbose')
     assert [r['seed'] for r in results] == [0, 1]
+    assert stdout.count('  iter ') == 20
     for r in results:
         assert r['iters'] == 10
         assert 0 <= r['dead'] <= 1

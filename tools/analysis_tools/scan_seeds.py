@@ -18,7 +18,8 @@ the same machine and thread count) and prints, per seed:
 
 Usage:
     OMP_NUM_THREADS=1 python tools/analysis_tools/scan_seeds.py CONFIG \
-        --seeds 0 1 2 --iters 30 [--out-json F] [--cfg-options k=v ...]
+        --seeds 0 1 2 --iters 30 [--verbose] [--out-json F]
+        [--cfg-options k=v ...]
 """
 import argparse
 import json
@@ -48,10 +49,12 @@ class SeedRecorder(Hook):
 
     Args:
         iters (int): Iterations to record before stopping the training.
+        verbose (bool): Print every iteration's numbers. Defaults to False.
     """
 
-    def __init__(self, iters: int) -> None:
+    def __init__(self, iters: int, verbose: bool = False) -> None:
         self.iters = iters
+        self.verbose = verbose
         self.rows: List[Dict[str, float]] = []
         self._dead = float('nan')
 
@@ -72,13 +75,26 @@ class SeedRecorder(Hook):
                          outputs=None) -> None:
         """Keep this iteration's numbers; stop after ``iters``."""
         row = {k: float(v) for k, v in (outputs or {}).items()}
-        row.update(iter=runner.iter + 1, dead=self._dead)
+        row.update(
+            iter=runner.iter + 1,
+            lr=runner.optim_wrapper.get_lr()['lr'][0],
+            dead=self._dead)
         self.rows.append(row)
+        if self.verbose:
+            print(f'  iter {row["iter"]:>3}  lr {row["lr"]:.5f}  loss_cls '
+                  f'{row["loss_cls"]:.3f}  dead {row["dead"]:.3f}' +
+                  (f'  fm_mean {row["fm_mean"]:.3f}' if 'fm_mean' in row
+                   else ''),
+                  flush=True)
         if runner.iter + 1 >= self.iters:
             raise _Enough
 
 
-def scan_seed(cfg: Config, seed: int, iters: int, work_dir: str) -> Dict:
+def scan_seed(cfg: Config,
+              seed: int,
+              iters: int,
+              work_dir: str,
+              verbose: bool = False) -> Dict:
     """Train the first ``iters`` iterations of one seed; summarise them.
 
     Args:
@@ -86,6 +102,7 @@ def scan_seed(cfg: Config, seed: int, iters: int, work_dir: str) -> Dict:
         seed (int): ``randomness.seed``.
         iters (int): Iterations to run (at least 10).
         work_dir (str): Where the short run logs.
+        verbose (bool): Print every iteration. Defaults to False.
 
     Returns:
         dict: ``seed``, ``dead``, ``loss_cls``, ``fm_at_10`` (None without
@@ -97,7 +114,7 @@ def scan_seed(cfg: Config, seed: int, iters: int, work_dir: str) -> Dict:
     cfg.train_dataloader.persistent_workers = False
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1)
     runner = Runner.from_cfg(cfg)
-    recorder = SeedRecorder(iters)
+    recorder = SeedRecorder(iters, verbose)
     runner.register_hook(recorder, 'LOWEST')
     try:
         runner.train()
@@ -127,6 +144,8 @@ def main() -> None:
         '--work-dir', default='work_dirs/scan_seeds',
         help='where the short runs log')
     parser.add_argument('--out-json', help='write the results here')
+    parser.add_argument(
+        '--verbose', action='store_true', help='print every iteration')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
     if args.iters < 10:
@@ -136,7 +155,7 @@ def main() -> None:
         cfg.merge_from_dict(args.cfg_options)
     results = []
     for seed in args.seeds:
-        r = scan_seed(cfg, seed, args.iters, args.work_dir)
+        r = scan_seed(cfg, seed, args.iters, args.work_dir, args.verbose)
         results.append(r)
         fm = 'n/a' if r['fm_at_10'] is None else f'{r["fm_at_10"]:.3f}'
         print(f'seed {seed}: dead@{r["iters"]} {r["dead"]:.3f}  loss_cls '
