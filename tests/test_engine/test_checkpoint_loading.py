@@ -115,8 +115,10 @@ def test_init_cfg_pretrained_refuses(hostile):
     _refused(part.init_weights, path, marker)
 
 
-def test_url_checkpoints_go_through_it(hostile, tmp_path, monkeypatch):
-    path, marker = hostile
+@pytest.fixture
+def hub(hostile, tmp_path, monkeypatch):
+    """torch.hub serves the hostile file for every URL; its cache folder."""
+    path, _ = hostile
     cache = tmp_path / 'hub'
 
     def download(url, dst, *args, **kwargs):
@@ -125,37 +127,33 @@ def test_url_checkpoints_go_through_it(hostile, tmp_path, monkeypatch):
 
     monkeypatch.setattr(torch.hub, 'get_dir', lambda: str(cache))
     monkeypatch.setattr(torch.hub, 'download_url_to_file', download)
+    return cache / 'checkpoints'
+
+
+def test_url_checkpoints_go_through_it(hostile, hub):
+    _, marker = hostile
     url = 'https://example.org/weights/hostile.pth'
-    cached = str(cache / 'checkpoints' / 'hostile.pth')
+    cached = str(hub / 'hostile.pth')
     _refused(lambda: load_checkpoint(Toy(), url), cached, marker)
     model = Toy(init_cfg=dict(type='Pretrained', checkpoint=url))
     _refused(model.init_weights, cached, marker)
 
 
-
-def test_named_model_zoo_schemes_go_through_it(hostile, tmp_path,
-                                               monkeypatch):
+def test_named_model_zoo_schemes_go_through_it(hostile, hub, monkeypatch):
     """open-mmlab:// and mmcls:// resolve through mmengine's tables to a
     URL that the safe loader reads; s3:// and pavi:// are refused."""
     from mmengine.runner import checkpoint as mm_ckpt
-    path, marker = hostile
-    cache = tmp_path / 'hub'
-
-    def download(url, dst, *args, **kwargs):
-        with open(path, 'rb') as src, open(dst, 'wb') as out:
-            out.write(src.read())
-
-    monkeypatch.setattr(torch.hub, 'get_dir', lambda: str(cache))
-    monkeypatch.setattr(torch.hub, 'download_url_to_file', download)
+    _, marker = hostile
     url = 'https://example.org/zoo/net.pth'
     monkeypatch.setattr(mm_ckpt, 'get_external_models', lambda: {'n': url})
     monkeypatch.setattr(mm_ckpt, 'get_mmcls_models', lambda: {'n': url})
-    cached = str(cache / 'checkpoints' / 'net.pth')
+    cached = str(hub / 'net.pth')
     for name in ('open-mmlab://n', 'openmmlab://n', 'mmcls://n'):
         _refused(lambda: load_checkpoint(Toy(), name), cached, marker)
     for name in ('s3://bucket/net.pth', 'pavi://net.pth'):
         with pytest.raises(UnsafeCheckpointError, match=name):
             load_checkpoint(Toy(), name)
+
 
 def test_truncated_and_foreign_files_name_the_file(truncated, tmp_path):
     with pytest.raises(CheckpointLoadError) as info:
