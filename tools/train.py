@@ -20,9 +20,12 @@ from mmengine.logging import print_log  # noqa: E402
 from mmengine.runner import Runner, find_latest_checkpoint  # noqa: E402
 
 from mmseg.registry import RUNNERS  # noqa: E402
+from mmengine.dist import is_main_process  # noqa: E402
 from rpnet_mmseg.engine import (add_stage_provenance_hook,  # noqa: E402
-                                check_checkpoint_matches,
-                                finish_distributed, setup_cpu_distributed)
+                                check_checkpoint_matches, check_resume_config,
+                                finish_distributed, resume_checkpoint,
+                                setup_cpu_distributed, use_atomic_checkpoints,
+                                write_train_record)
 
 
 def parse_args() -> argparse.Namespace:
@@ -33,7 +36,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--resume',
         action='store_true',
-        help='resume from the latest checkpoint of the work dir')
+        help='resume from the latest complete checkpoint of the work dir')
+    parser.add_argument(
+        '--resume-changed',
+        action='store_true',
+        help='resume even if the config or inputs changed since the work '
+        'dir was started (refused otherwise)')
     parser.add_argument(
         '--amp', action='store_true', help='automatic mixed precision')
     parser.add_argument(
@@ -64,6 +72,36 @@ def checkpoint_to_load(cfg: Config) -> Optional[str]:
     return path if path and osp.isfile(path) else None
 
 
+def choose_resume(cfg: Config, allow_changed: bool) -> bool:
+    """Point ``--resume`` at the newest complete checkpoint of the work dir.
+
+    Incomplete checkpoints are named and passed over; a work dir started
+    under another config or other inputs is refused unless
+    ``allow_changed``. ``load_from`` set by the user is left alone.
+
+    Returns:
+        bool: Whether the run resumes from a checkpoint of the work dir.
+    """
+    if not cfg.resume or cfg.get('load_from'):
+        return False
+    path, broken = resume_checkpoint(cfg.work_dir)
+    for bad in broken:
+        print_log(f'incomplete checkpoint {bad} (it does not load): '
+                  'passed over', logger='current', level=logging.WARNING)
+    if path is None:
+        cfg.resume = False  # nothing complete: start from the beginning
+        return False
+    if allow_changed:
+        print_log('--resume-changed: not comparing the config with '
+                  f'{cfg.work_dir}', logger='current', level=logging.WARNING)
+    else:
+        warning = check_resume_config(cfg, cfg.work_dir)
+        if warning:
+            print_log(warning, logger='current', level=logging.WARNING)
+    cfg.load_from = path
+    return True
+
+
 def main() -> None:
     """Build the runner from the config and train."""
     args = parse_args()
@@ -85,13 +123,17 @@ def main() -> None:
             cfg.optim_wrapper.loss_scale = 'dynamic'
     cfg.resume = args.resume
     add_stage_provenance_hook(cfg)  # stage folders record their producer
+    use_atomic_checkpoints(cfg)  # a kill never leaves half a checkpoint
     setup_cpu_distributed(cfg, args.launcher)
+    choose_resume(cfg, args.resume_changed)
     runner = (Runner.from_cfg(cfg)
               if 'runner_type' not in cfg else RUNNERS.build(cfg))
     checkpoint = checkpoint_to_load(cfg)
     if checkpoint is not None:
         # mmengine only logs missing / unexpected keys (strict=False).
         check_checkpoint_matches(runner.model, checkpoint)
+    if is_main_process():
+        write_train_record(cfg, runner.work_dir)
     runner.train()
     finish_distributed()
 

@@ -6,7 +6,11 @@ from .checkpoint_safety import (CheckpointLoadError, UnsafeCheckpointError,
                                 load_checkpoint_file, load_checkpoint_url,
                                 register_checkpoint_loaders)
 from .cpu_distributed import finish_distributed, setup_cpu_distributed
-from .hooks import StageProvenanceHook, add_stage_provenance_hook
+from .hooks import (AtomicCheckpointHook, StageProvenanceHook,
+                    add_stage_provenance_hook, use_atomic_checkpoints)
+from .train_resume import (TRAIN_RECORD, ResumeMismatchError,
+                           check_resume_config, checkpoint_is_complete,
+                           resume_checkpoint, write_train_record)
 
 __all__ = [
     'allow_mmengine_checkpoint_types', 'register_checkpoint_loaders',
@@ -14,5 +18,8 @@ __all__ = [
     'UnsafeCheckpointError', 'check_checkpoint_matches',
     'checkpoint_mismatches', 'load_checkpoint_strict',
     'setup_cpu_distributed', 'finish_distributed', 'StageProvenanceHook',
-    'add_stage_provenance_hook'
+    'add_stage_provenance_hook', 'AtomicCheckpointHook',
+    'use_atomic_checkpoints', 'TRAIN_RECORD', 'ResumeMismatchError',
+    'check_resume_config', 'checkpoint_is_complete', 'resume_checkpoint',
+    'write_train_record'
 ]

@@ -68,9 +68,11 @@ def test_resume_and_load_from(tiny_job):
     assert first.returncode == 0, first.stderr[-3000:]
     assert osp.isfile(osp.join(work, 'epoch_1.pth'))
     # --resume continues from epoch 1 to epoch 2 (weights_only loading of
-    # the message hub must work on torch >= 2.6).
+    # the message hub must work on torch >= 2.6); a longer schedule is a
+    # changed config, so it takes --resume-changed.
     second = _train_cli([
-        cfg, '--work-dir', work, '--resume', '--cfg-options',
+        cfg, '--work-dir', work, '--resume', '--resume-changed',
+        '--cfg-options',
         'train_cfg.max_epochs=2', 'param_scheduler.0.end=2'
     ], tiny_job.repo)
     out = second.stdout + second.stderr

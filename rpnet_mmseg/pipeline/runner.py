@@ -1,0 +1,634 @@
+"""Run a pipeline config: every stage, once, and again only when needed.
+
+A pipeline config (``configs/pipelines/*.py``) names a run folder, a data
+root and its stages in order::
+
+    work_dir = 'work_dirs/rpnet-irn-deeplab_voc12aug'
+    data_root = 'data/VOCdevkit/VOC2012'
+    stages = dict(
+        cam_train=dict(kind='train', config='configs/rpnet/...py',
+                       work_dir='cam_work_dir'),
+        cams=dict(kind='test', config='configs/rpnet/...py',
+                  checkpoint='cam_train', output='cam_dir', skip_done=True),
+        cam_eval=dict(kind='script', script='tools/eval_cams.py',
+                      args=['--cam-dir', '{cam_dir}', ...],
+                      output='{root}/cam_eval.json', report=dict(CAM='mIoU')),
+        ...)
+
+Kinds: ``train`` runs ``tools/train.py`` (``dist_train.sh`` /
+``slurm_train.sh`` on several GPUs) in the :class:`StagePaths` folder named
+by ``work_dir``; its output is the final checkpoint. ``test`` runs
+``tools/test.py`` (``dist_test.sh`` / ``slurm_test.sh``) with the checkpoint
+of an earlier ``train`` stage, its writer pointed at ``output``; its
+metrics go to ``ROOT/STAGE.json``. ``script`` runs any tool with ``args``
+(and the stage config as first argument when ``config`` is given).
+``output`` is a :class:`StagePaths` attribute or a template; templates may
+use ``{root}``, ``{data_root}``, every :class:`StagePaths` folder and the
+JSON output of an earlier stage (``{cam_eval[best_threshold]}``).
+
+Each stage config is the shipped config re-rooted at the run folder (its
+``work_root`` and ``data_root`` prefixes, see
+:func:`rpnet_mmseg.utils.retarget_options`), with the stage's
+``cfg_options``, and ``stage_inputs``: the content sha1 of every earlier
+output it reads. It is dumped to ``ROOT/.pipeline/configs/STAGE.py`` and
+that file is what runs.
+
+**When a stage runs.** A stage's identity is the sha1 of its kind, its
+dumped config, its command and the content of its inputs; the inputs are
+found, not listed: every earlier output whose path the config or the
+command names. ``ROOT/.pipeline/STAGE.json`` records the identity when the
+stage starts and the fingerprint of its outputs when it ends. On the next
+run a stage is skipped only if the identity is the same AND its outputs
+still match their fingerprint. Otherwise:
+
+- another identity (its config, command or any input changed): the old
+  outputs are cleared (a folder: the files its writers listed; a training
+  work dir: its checkpoints moved into ``stale_<time>/``), then it runs;
+- the same identity, unfinished (killed) or with damaged outputs: the
+  damaged files are removed and it runs again, resuming (a training stage
+  from its last complete checkpoint, a writer keeping its finished files,
+  a ``skip_done`` stage computing only the missing images).
+
+Because identities hold the CONTENT of the inputs, a stage whose rerun
+reproduces its outputs byte for byte leaves the stages below it alone;
+any other change reruns exactly the stages that read it, directly or not.
+"""
+import copy
+import hashlib
+import json
+import os
+import os.path as osp
+import string
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from mmengine.config import Config
+
+from ..fileio.atomic import save_text_atomic
+from ..fileio.provenance import (STAGE_FILE, _manifests, output_files,
+                                 written_files)
+from ..utils.config_retarget import retarget_options
+from ..utils.stage_paths import StagePaths
+from .fingerprint import changed_files, fingerprint
+from .process import RunLock, run_stage
+
+__all__ = ['Stage', 'PipelineRunner', 'StageFailedError']
+
+KINDS = ('train', 'test', 'script')
+LAUNCHERS = ('none', 'pytorch', 'slurm')
+
+
+class StageFailedError(RuntimeError):
+    """A stage's command failed or its outputs are missing."""
+
+
+@dataclass
+class Stage:
+    """One stage of a pipeline config (see the module docstring)."""
+
+    name: str
+    kind: str
+    config: Optional[str] = None
+    work_dir: Optional[str] = None
+    checkpoint: Optional[str] = None
+    output: Optional[str] = None
+    script: Optional[str] = None
+    args: List[str] = field(default_factory=list)
+    cfg_options: Dict[str, Any] = field(default_factory=dict)
+    skip_done: bool = False
+    report: Dict[str, str] = field(default_factory=dict)
+    distributed: bool = True
+
+    @classmethod
+    def from_cfg(cls, name: str, spec: Dict) -> 'Stage':
+        """Build a stage from its pipeline-config entry, checking keys."""
+        spec = dict(spec)
+        known = set(cls.__dataclass_fields__) - {'name'}
+        unknown = sorted(set(spec) - known)
+        if unknown:
+            raise ValueError(f'stage {name!r}: unknown keys {unknown}; '
+                             f'known: {sorted(known)}')
+        if spec.get('kind') not in KINDS:
+            raise ValueError(f'stage {name!r}: kind must be one of {KINDS}, '
+                             f'got {spec.get("kind")!r}')
+        stage = cls(name=name, **spec)
+        need = {'train': ('config', 'work_dir'),
+                'test': ('config', 'checkpoint', 'output'),
+                'script': ('script', 'output')}[stage.kind]
+        missing = [k for k in need if not getattr(stage, k)]
+        if missing:
+            raise ValueError(f'stage {name!r} ({stage.kind}): missing '
+                             f'{missing}')
+        return stage
+
+
+def _sha1(obj: Any) -> str:
+    """sha1 of the canonical JSON of ``obj``."""
+    return hashlib.sha1(
+        json.dumps(obj, sort_keys=True, default=repr).encode()).hexdigest()
+
+
+def _string_leaves(obj: Any) -> List[str]:
+    """Every string inside a config dict / list."""
+    if isinstance(obj, str):
+        return [obj]
+    if isinstance(obj, dict):
+        return [s for v in obj.values() for s in _string_leaves(v)]
+    if isinstance(obj, (list, tuple)):
+        return [s for v in obj for s in _string_leaves(v)]
+    return []
+
+
+def _final_checkpoint(cfg: Config, work_dir: str) -> str:
+    """The checkpoint a training config ends with."""
+    train_cfg = cfg.get('train_cfg') or {}
+    if train_cfg.get('max_epochs'):
+        return osp.join(work_dir, f'epoch_{train_cfg["max_epochs"]}.pth')
+    if train_cfg.get('max_iters'):
+        return osp.join(work_dir, f'iter_{train_cfg["max_iters"]}.pth')
+    raise ValueError(f'{cfg.filename}: train_cfg has neither max_epochs nor '
+                     'max_iters; cannot tell its final checkpoint')
+
+
+def _writer_entries(cfg: Config) -> List[Dict]:
+    """The test evaluator entries that write a folder (have output_dir)."""
+    evaluator = cfg.get('test_evaluator')
+    entries = evaluator if isinstance(evaluator, list) else [evaluator]
+    return [e for e in entries if isinstance(e, dict) and 'output_dir' in e]
+
+
+def _metric(metrics: Dict, key: str) -> Optional[float]:
+    """``key`` of a metrics dict, with or without a ``Prefix/``."""
+    for k, v in metrics.items():
+        if k == key or k.split('/')[-1] == key:
+            try:
+                return float(v)
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+class PipelineRunner:
+    """Run the stages of a pipeline config (see the module docstring).
+
+    Args:
+        cfg (Config): The pipeline config.
+        root_dir (str): The repository root (tools and relative paths).
+        gpus (int): Processes per stage (``dist_*.sh`` above 1).
+            Defaults to 1.
+        launcher (str): ``'none'`` / ``'pytorch'`` (one machine, or
+            several with torchrun's variables) or ``'slurm'``. Defaults to
+            ``'none'`` (``'pytorch'`` when ``gpus`` > 1).
+        partition (str, optional): Slurm partition for ``'slurm'``.
+        python (str, optional): Interpreter. Defaults to this one.
+    """
+
+    def __init__(self,
+                 cfg: Config,
+                 root_dir: str,
+                 gpus: int = 1,
+                 launcher: str = 'none',
+                 partition: Optional[str] = None,
+                 python: Optional[str] = None) -> None:
+        if launcher not in LAUNCHERS:
+            raise ValueError(f'launcher must be one of {LAUNCHERS}')
+        if launcher == 'slurm' and not partition:
+            raise ValueError('--launcher slurm needs --partition')
+        self.cfg = cfg
+        self.repo = root_dir
+        self.gpus = int(gpus)
+        self.launcher = 'pytorch' if (launcher == 'none'
+                                      and self.gpus > 1) else launcher
+        self.partition = partition
+        self.python = python or sys.executable
+        if not cfg.get('work_dir'):
+            raise ValueError('a pipeline config needs work_dir')
+        self.root = str(cfg.work_dir)
+        self.data_root = cfg.get('data_root')
+        self.paths = StagePaths(self.root)
+        stages = cfg.get('stages') or {}
+        if not stages:
+            raise ValueError('a pipeline config needs stages=dict(...)')
+        self.stages = [Stage.from_cfg(n, dict(s)) for n, s in stages.items()]
+        self.meta_dir = osp.join(self.root, '.pipeline')
+        self.times: Dict[str, float] = {}
+        self.verdicts: Dict[str, str] = {}
+
+    # -- paths ----------------------------------------------------------
+    def abs(self, path: str) -> str:
+        """A path relative to the repository root, made absolute."""
+        return osp.normpath(osp.join(self.repo, path))
+
+    def record_path(self, name: str) -> str:
+        """``ROOT/.pipeline/NAME.json``."""
+        return osp.join(self.meta_dir, f'{name}.json')
+
+    def read_record(self, name: str) -> Optional[Dict]:
+        """A stage's record, or None."""
+        path = self.abs(self.record_path(name))
+        if not osp.isfile(path):
+            return None
+        try:
+            with open(path) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return None  # a damaged record: the stage runs again
+
+    def write_record(self, name: str, record: Dict) -> None:
+        """Atomically write a stage's record."""
+        save_text_atomic(self.abs(self.record_path(name)),
+                         json.dumps(record, indent=1, sort_keys=True))
+
+    def _context(self, done: Dict[str, Dict]) -> Dict[str, Any]:
+        """Names a template may use."""
+        ctx: Dict[str, Any] = {'root': self.root,
+                               'data_root': self.data_root or ''}
+        for attr in dir(StagePaths):
+            value = getattr(StagePaths, attr)
+            if isinstance(value, property):
+                ctx[attr] = getattr(self.paths, attr)
+        for name, info in done.items():
+            ctx[name] = info.get('json', {})
+        return ctx
+
+    def _format(self, text: str, done: Dict[str, Dict],
+                output: Optional[str] = None) -> Tuple[str, set]:
+        """Fill a template; return it and the stages it reads."""
+        ctx = self._context(done)
+        if output is not None:
+            ctx['output'] = output
+        used = {f[1].split('[')[0].split('.')[0]
+                for f in string.Formatter().parse(text) if f[1]}
+        unknown = sorted(u for u in used if u not in ctx)
+        if unknown:
+            raise ValueError(f'{text!r}: unknown template names {unknown} '
+                             '(stages run so far, StagePaths folders, root, '
+                             'data_root)')
+        return text.format(**ctx), {u for u in used if u in done}
+
+    def output_of(self, stage: Stage, cfg: Optional[Config],
+                  done: Dict[str, Dict]) -> str:
+        """The stage's output path (relative to the repository root)."""
+        if stage.kind == 'train':
+            return _final_checkpoint(cfg, getattr(self.paths, stage.work_dir))
+        out = stage.output
+        if hasattr(self.paths, out) and '{' not in out:
+            return getattr(self.paths, out)
+        return self._format(out, done)[0]
+
+    # -- configs --------------------------------------------------------
+    def stage_config(self, stage: Stage, output: Optional[str],
+                     done: Dict[str, Dict]) -> Optional[Config]:
+        """The stage's config, re-rooted at the run folder (not dumped)."""
+        if not stage.config:
+            return None
+        cfg = Config.fromfile(self.abs(stage.config))
+        moves = {}
+        if cfg.get('work_root'):
+            moves[cfg.work_root] = self.root
+        if self.data_root and cfg.get('data_root'):
+            moves[cfg.data_root] = self.data_root
+        options = {}
+        for opt in retarget_options(cfg, moves):
+            key, value = opt.split('=', 1)
+            options[key] = value
+        cfg.merge_from_dict(options)
+        if stage.cfg_options:
+            cfg.merge_from_dict(copy.deepcopy(dict(stage.cfg_options)))
+        if stage.kind == 'train':
+            cfg.work_dir = getattr(self.paths, stage.work_dir)
+        elif stage.kind == 'test':
+            train = self._stage(stage.checkpoint)
+            cfg.work_dir = getattr(self.paths, train.work_dir)
+            writers = _writer_entries(cfg)
+            if len(writers) != 1:
+                raise ValueError(
+                    f'stage {stage.name!r}: {stage.config} must have one '
+                    f'test_evaluator entry with output_dir, found '
+                    f'{len(writers)}')
+            writers[0]['output_dir'] = output
+            if stage.skip_done:
+                cfg.test_dataloader.dataset.skip_done_dir = output
+        return cfg
+
+    def _stage(self, name: str) -> Stage:
+        for s in self.stages:
+            if s.name == name:
+                return s
+        raise ValueError(f'no stage named {name!r}; stages: '
+                         f'{[s.name for s in self.stages]}')
+
+    def _inputs(self, stage: Stage, cfg: Optional[Config], argv: List[str],
+                fmt_used: set, done: Dict[str, Dict]) -> Dict[str, str]:
+        """Earlier outputs this stage reads: name -> content sha1."""
+        texts = list(argv)
+        if cfg is not None:
+            texts += _string_leaves(cfg.to_dict())
+        texts = [self.abs(t) for t in texts if t]
+        inputs = {}
+        for name, info in done.items():
+            out = self.abs(info['output'])
+            if name in fmt_used or name == stage.checkpoint or any(
+                    t == out or t.startswith(out + os.sep) for t in texts):
+                inputs[name] = info['sha1']
+        return inputs
+
+    # -- commands -------------------------------------------------------
+    def command(self, stage: Stage, cfg_file: Optional[str], output: str,
+                args: List[str], done: Dict[str, Dict]) -> List[str]:
+        """The command line of a stage."""
+        n = self.gpus if stage.distributed else 1
+        if stage.kind == 'script':
+            head = [cfg_file] if cfg_file else []
+            return [self.python, stage.script, *head, *args]
+        if stage.kind == 'train':
+            tail = ['--work-dir', getattr(self.paths, stage.work_dir),
+                    '--resume']
+            return self._launch('train', [cfg_file], n, tail)
+        ckpt = done[stage.checkpoint]['output']
+        tail = ['--work-dir', getattr(self.paths,
+                                      self._stage(stage.checkpoint).work_dir),
+                '--out-json', self.metrics_json(stage)]
+        return self._launch('test', [cfg_file, ckpt], n, tail)
+
+    def _launch(self, tool: str, head: List[str], n: int,
+                tail: List[str]) -> List[str]:
+        if self.launcher == 'slurm':
+            return ['bash', f'tools/slurm_{tool}.sh', self.partition,
+                    f'rpnet_{tool}', *head, *tail]
+        if n > 1:
+            return ['bash', f'tools/dist_{tool}.sh', *head, str(n), *tail]
+        return [self.python, f'tools/{tool}.py', *head, *tail]
+
+    def metrics_json(self, stage: Stage) -> str:
+        """Where a test stage writes its metrics."""
+        return osp.join(self.root, f'{stage.name}.json')
+
+    # -- the run --------------------------------------------------------
+    def plan(self, stage: Stage, done: Dict[str, Dict]) -> Dict:
+        """Resolve a stage: output, dumped config, command, identity."""
+        if stage.kind == 'train':
+            cfg = self.stage_config(stage, None, done)
+            output = self.output_of(stage, cfg, done)
+        else:
+            output = self.output_of(stage, None, done)
+            cfg = self.stage_config(stage, output, done)
+        fmt_used: set = set()
+        args = []
+        for a in stage.args:
+            filled, used = self._format(str(a), done, output)
+            args.append(filled)
+            fmt_used |= used
+        cfg_file = None
+        if cfg is not None:
+            inputs = self._inputs(stage, cfg, args, fmt_used, done)
+            cfg.stage_inputs = dict(sorted(inputs.items()))
+            cfg_file = osp.join(self.meta_dir, 'configs', f'{stage.name}.py')
+            text = cfg.pretty_text
+        else:
+            inputs = self._inputs(stage, None, args, fmt_used, done)
+            text = ''
+        argv = self.command(stage, cfg_file, output, args, done)
+        identity = _sha1({
+            'kind': stage.kind, 'config': text, 'inputs': inputs,
+            # the command without the launch (GPUs, launcher, python)
+            'args': args, 'script': stage.script,
+            'checkpoint': stage.checkpoint, 'skip_done': stage.skip_done
+        })
+        return dict(output=output, cfg=cfg, cfg_file=cfg_file, argv=argv,
+                    identity=identity, inputs=inputs, config_text=text)
+
+    def verdict(self, stage: Stage, plan: Dict) -> Tuple[str, List[str]]:
+        """``('done' | 'new' | 'changed' | 'resume' | 'damaged', files)``."""
+        record = self.read_record(stage.name)
+        if record is None:
+            return 'new', []
+        if record.get('identity') != plan['identity']:
+            return 'changed', self._what_changed(record, plan)
+        if record.get('state') != 'done':
+            return 'resume', []
+        bad = changed_files(self.abs(plan['output']),
+                            record.get('fingerprint') or {})
+        return ('damaged', bad) if bad else ('done', [])
+
+    @staticmethod
+    def _what_changed(record: Dict, plan: Dict) -> List[str]:
+        """Which parts of the identity changed, for the message."""
+        parts = []
+        old_inputs = record.get('inputs', {})
+        for name in sorted(set(old_inputs) | set(plan['inputs'])):
+            if old_inputs.get(name) != plan['inputs'].get(name):
+                parts.append(f'input {name}')
+        if record.get('config_sha1') != _sha1(plan['config_text']):
+            parts.append('config')
+        if record.get('args') is not None and record.get('args') != \
+                plan['argv'][1:]:
+            parts.append('command')
+        return parts or ['command']
+
+    def clear(self, stage: Stage, plan: Dict) -> Optional[str]:
+        """Take away the outputs of a changed stage; say what was done."""
+        out = self.abs(plan['output'])
+        if stage.kind == 'train':
+            work_dir = osp.dirname(out)
+            olds = [n for n in os.listdir(work_dir) if n.endswith('.pth')
+                    or n in ('last_checkpoint', '.rpnet_train.json')] \
+                if osp.isdir(work_dir) else []
+            if not olds:
+                return None
+            aside = osp.join(work_dir, time.strftime('stale_%Y%m%d_%H%M%S'))
+            os.makedirs(aside, exist_ok=True)
+            for n in olds:
+                os.replace(osp.join(work_dir, n), osp.join(aside, n))
+            return f'old checkpoints moved to {osp.relpath(aside, self.repo)}'
+        if osp.isfile(out):
+            os.remove(out)
+            return f'removed {plan["output"]}'
+        if osp.isdir(out):
+            return self._clear_folder(out, self.read_record(stage.name) or {})
+        return None
+
+    def _clear_folder(self, out: str, recorded: Dict,
+                      names: Optional[Sequence[str]] = None) -> str:
+        """Delete a stage's files from its output folder (all, or
+        ``names``): those its writers listed or its last fingerprint holds.
+        Anything else is somebody else's: refused, nothing deleted."""
+        own = written_files(out) | set(
+            ((recorded.get('fingerprint') or {}).get('files') or {}))
+        present = [n for n in output_files(out, '')]
+        targets = sorted(set(names) if names is not None else set(present)
+                         | own)
+        foreign = [n for n in targets
+                   if n not in own and osp.exists(osp.join(out, n))]
+        if foreign:
+            raise StageFailedError(
+                f'{out} holds {len(foreign)} file(s) that this pipeline did '
+                f'not write: {", ".join(foreign[:5])}; move them out of the '
+                'folder and run again')
+        removed = 0
+        for n in targets:
+            if osp.isfile(osp.join(out, n)):
+                os.remove(osp.join(out, n))
+                removed += 1
+        if names is None:
+            for path in _manifests(out):
+                os.remove(path)
+            if osp.isfile(osp.join(out, STAGE_FILE)):
+                os.remove(osp.join(out, STAGE_FILE))
+        return f'removed {removed} file(s) from {osp.relpath(out, self.repo)}'
+
+    def repair(self, stage: Stage, plan: Dict, bad: List[str]) -> str:
+        """Remove the damaged outputs of a finished stage."""
+        out = self.abs(plan['output'])
+        if osp.isdir(out):
+            return self._clear_folder(
+                out, self.read_record(stage.name) or {}, bad)
+        if osp.isfile(out):
+            os.remove(out)
+        return f'removed {plan["output"]}'
+
+    def run(self,
+            start: Optional[str] = None,
+            until: Optional[str] = None,
+            dry_run: bool = False) -> Dict[str, Dict]:
+        """Run the pipeline under its lock; return each stage's info."""
+        names = [s.name for s in self.stages]
+        for value in (start, until):
+            if value is not None and value not in names:
+                raise ValueError(f'no stage {value!r}; stages: {names}')
+        first = names.index(start) if start else 0
+        last = names.index(until) if until else len(names) - 1
+        os.makedirs(self.abs(self.meta_dir), exist_ok=True)
+        with RunLock(self.abs(self.root)) as lock:
+            done: Dict[str, Dict] = {}
+            for i, stage in enumerate(self.stages):
+                if i > last:
+                    break
+                plan = self.plan(stage, done)
+                verdict, bad = self.verdict(stage, plan)
+                self.verdicts[stage.name] = verdict
+                if i < first and verdict != 'done':
+                    raise StageFailedError(
+                        f'--from {start}: the earlier stage {stage.name!r} is '
+                        f'not up to date ({verdict}); run it first')
+                self._announce(i, stage, verdict, bad)
+                if verdict != 'done' and not dry_run:
+                    self._execute(stage, plan, verdict, bad, lock)
+                record = self.read_record(stage.name) or {}
+                info = dict(output=plan['output'],
+                            sha1=(record.get('fingerprint') or {}).get('sha1'))
+                if plan['output'].endswith('.json') and osp.isfile(
+                        self.abs(plan['output'])):
+                    with open(self.abs(plan['output'])) as f:
+                        info['json'] = json.load(f)
+                done[stage.name] = info
+        return done
+
+    def _announce(self, i: int, stage: Stage, verdict: str,
+                  bad: List[str]) -> None:
+        what = {
+            'done': 'up to date, skipped',
+            'new': 'runs',
+            'resume': 'resumes (it did not finish)',
+            'changed': 'runs again',
+            'damaged': f'repairs {len(bad)} damaged output(s)'
+        }[verdict]
+        print(f'\n[{i + 1}/{len(self.stages)}] {stage.name} ({stage.kind}): '
+              f'{what}', flush=True)
+
+    def _execute(self, stage: Stage, plan: Dict, verdict: str,
+                 bad: List[str], lock: RunLock) -> None:
+        """Clear or repair, run the command, fingerprint the outputs."""
+        if verdict == 'changed':
+            record = self.read_record(stage.name) or {}
+            changed = self._what_changed(record, plan)
+            note = self.clear(stage, plan)
+            print(f'  changed: {", ".join(changed)}'
+                  + (f'; {note}' if note else ''), flush=True)
+        elif verdict == 'damaged':
+            shown = ', '.join(bad[:5]) + (', ...' if len(bad) > 5 else '')
+            print(f'  damaged: {shown}; {self.repair(stage, plan, bad)}',
+                  flush=True)
+        if plan['cfg'] is not None:
+            path = self.abs(plan['cfg_file'])
+            os.makedirs(osp.dirname(path), exist_ok=True)
+            save_text_atomic(path, plan['config_text'])
+        record = dict(stage=stage.name, identity=plan['identity'],
+                      state='running', inputs=plan['inputs'],
+                      config_sha1=_sha1(plan['config_text']),
+                      args=plan['argv'][1:], output=plan['output'],
+                      started=time.strftime('%Y-%m-%dT%H:%M:%S'))
+        self.write_record(stage.name, record)
+        print('  $ ' + ' '.join(plan['argv']), flush=True)
+        start = time.time()
+        rc = run_stage(plan['argv'], cwd=self.repo, lock=lock)
+        seconds = time.time() - start
+        if rc != 0:
+            raise StageFailedError(
+                f'stage {stage.name!r} failed (exit status {rc}) after '
+                f'{seconds:.0f} s; its log is above. Run the same command '
+                'again to resume it.')
+        out = self.abs(plan['output'])
+        if not osp.exists(out):
+            raise StageFailedError(
+                f'stage {stage.name!r} finished without its output '
+                f'{plan["output"]}')
+        print(f'  fingerprinting {plan["output"]}', flush=True)
+        record.update(state='done', seconds=round(seconds, 1),
+                      finished=time.strftime('%Y-%m-%dT%H:%M:%S'),
+                      fingerprint=fingerprint(out))
+        self.write_record(stage.name, record)
+        self.times[stage.name] = seconds
+        print(f'  {stage.name}: {seconds:.0f} s', flush=True)
+
+    # -- the table ------------------------------------------------------
+    def results(self) -> List[Tuple[str, str, Optional[float]]]:
+        """``(stage, column, value)`` of every reported metric."""
+        rows = []
+        for stage in self.stages:
+            for column, key in stage.report.items():
+                if stage.kind == 'test':
+                    path = self.abs(self.metrics_json(stage))
+                else:
+                    path = self.abs(self.output_of(stage, None, {}))
+                value = None
+                if osp.isfile(path):
+                    with open(path) as f:
+                        value = _metric(json.load(f), key)
+                rows.append((stage.name, column, value))
+        return rows
+
+    def table(self) -> str:
+        """The final table: verdict, time and metrics of every stage."""
+        lines = [f'{"stage":<18} {"this run":<12} {"time (s)":>9}']
+        for stage in self.stages:
+            record = self.read_record(stage.name) or {}
+            secs = self.times.get(stage.name, record.get('seconds'))
+            lines.append(f'{stage.name:<18} '
+                         f'{self.verdicts.get(stage.name, "-"):<12} '
+                         f'{secs if secs is not None else "-":>9}')
+        metrics = self.results()
+        if metrics:
+            lines.append('')
+            lines.append(f'{"mIoU (%)":<18} {"value":>8}   stage')
+            for name, column, value in metrics:
+                shown = f'{value:8.2f}' if value is not None else \
+                    '       -'
+                lines.append(f'{column:<18} {shown}   {name}')
+        return '\n'.join(lines)
+
+
+def load_pipeline(path: str, options: Optional[Dict] = None,
+                  work_dir: Optional[str] = None,
+                  data_root: Optional[str] = None) -> Config:
+    """Read a pipeline config and apply command-line overrides."""
+    cfg = Config.fromfile(path)
+    if options:
+        cfg.merge_from_dict(options)
+    if work_dir:
+        cfg.work_dir = work_dir
+    if data_root:
+        cfg.data_root = data_root
+    return cfg

@@ -1,0 +1,55 @@
+"""Complete checkpoints and the work dir's training record."""
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from rpnet_mmseg.engine import (ResumeMismatchError, check_resume_config,
+                                checkpoint_is_complete, resume_checkpoint,
+                                write_train_record)
+
+
+def _save(path, value=1.0):
+    torch.save({'state_dict': {'w': torch.full((64, ), value)}}, path)
+
+
+def test_truncated_checkpoint_is_incomplete(tmp_path):
+    path = str(tmp_path / 'epoch_1.pth')
+    _save(path)
+    assert checkpoint_is_complete(path)
+    data = open(path, 'rb').read()
+    open(path, 'wb').write(data[:len(data) // 2])
+    assert not checkpoint_is_complete(path)
+    open(path, 'wb').close()
+    assert not checkpoint_is_complete(path)
+    assert not checkpoint_is_complete(str(tmp_path / 'missing.pth'))
+
+
+def test_resume_checkpoint_takes_the_newest_complete_one(tmp_path):
+    for n in (1, 2, 10):
+        _save(str(tmp_path / f'epoch_{n}.pth'))
+    bad = str(tmp_path / 'epoch_10.pth')
+    open(bad, 'r+b').truncate(100)
+    (tmp_path / 'last_checkpoint').write_text(bad)
+    path, broken = resume_checkpoint(str(tmp_path))
+    assert path == str(tmp_path / 'epoch_2.pth')  # 10 sorts after 2
+    assert broken == [bad]
+    assert resume_checkpoint(str(tmp_path / 'none')) == (None, [])
+
+
+def test_changed_config_is_named(tmp_path):
+    cfg = Config(dict(model=dict(type='A', depth=18), work_dir='x',
+                      stage_inputs=dict(cams='aaa')))
+    write_train_record(cfg, str(tmp_path))
+    same = Config(dict(model=dict(type='A', depth=18), work_dir='y',
+                       stage_inputs=dict(cams='aaa')))
+    assert check_resume_config(same, str(tmp_path)) is None  # work_dir moves
+    other = Config(dict(model=dict(type='A', depth=18), work_dir='x',
+                        stage_inputs=dict(cams='bbb')))
+    with pytest.raises(ResumeMismatchError,
+                       match=r"stage_inputs.cams: 'aaa' -> 'bbb'"):
+        check_resume_config(other, str(tmp_path))
+    warning = check_resume_config(same, str(tmp_path / 'fresh'))
+    assert 'no .rpnet_train.json' in warning
+    assert osp.isfile(tmp_path / '.rpnet_train.json')

@@ -1,0 +1,97 @@
+"""One pipeline per run folder; killing a pipeline kills its stages."""
+import os
+import os.path as osp
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from rpnet_mmseg.pipeline import PipelineLockedError, RunLock, run_stage
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie that nobody reaped yet is gone for our purpose.
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().split(')')[-1].split()[0] != 'Z'
+    except FileNotFoundError:
+        return False
+
+
+def _wait_for(predicate, timeout=30.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_second_lock_names_the_holder(tmp_path):
+    with RunLock(str(tmp_path)):
+        with pytest.raises(PipelineLockedError,
+                           match=rf'in use by another pipeline \(pid '
+                           rf'{os.getpid()}'):
+            RunLock(str(tmp_path)).acquire()
+    RunLock(str(tmp_path)).acquire().release()  # free again
+
+
+def test_run_stage_returns_the_exit_status(tmp_path):
+    assert run_stage([sys.executable, '-c', 'import sys; sys.exit(3)'],
+                     cwd=str(tmp_path)) == 3
+
+
+def _pipeline_file(tmp_path):
+    tool = tmp_path / 'tool.py'
+    tool.write_text(
+        'import os, sys, time\n'
+        'open(sys.argv[1], "w").write(str(os.getpid()))\n'
+        # a grandchild too: the whole group must go
+        'if os.fork() == 0:\n'
+        '    open(sys.argv[1] + ".child", "w").write(str(os.getpid()))\n'
+        'time.sleep(120)\n')
+    cfg = tmp_path / 'pipeline.py'
+    cfg.write_text(
+        f'work_dir = {str(tmp_path / "run")!r}\n'
+        f'stages = dict(sleep=dict(kind="script", script={str(tool)!r}, '
+        f'args=[{str(tmp_path / "pid")!r}], output="{{root}}/never"))\n')
+    return str(cfg)
+
+
+def test_killed_pipeline_leaves_no_process_and_frees_the_folder(tmp_path):
+    cfg = _pipeline_file(tmp_path)
+    cmd = [sys.executable, 'tools/run_pipeline.py', cfg]
+    pipeline = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT)
+    pid_file = tmp_path / 'pid'
+    assert _wait_for(lambda: osp.isfile(str(pid_file) + '.child')
+                     and pid_file.read_text()), 'the stage never started'
+    stage_pid = int(pid_file.read_text())
+    child_pid = int(open(str(pid_file) + '.child').read())
+    # A second pipeline on the same folder is refused, naming the first.
+    second = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
+                            timeout=120)
+    assert second.returncode != 0
+    assert f'pid {pipeline.pid}' in second.stderr
+    assert _alive(stage_pid) and _alive(child_pid)
+    pipeline.send_signal(signal.SIGKILL)
+    pipeline.wait()
+    assert _wait_for(lambda: not _alive(stage_pid) and not _alive(child_pid))
+    # The lock goes with the pipeline's guard, once the stage is gone.
+
+    def free():
+        try:
+            RunLock(str(tmp_path / 'run')).acquire().release()
+            return True
+        except PipelineLockedError:
+            return False
+
+    assert _wait_for(free)

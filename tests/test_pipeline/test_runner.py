@@ -1,0 +1,118 @@
+"""PipelineRunner: a stage reruns exactly when its outputs are out of date."""
+import json
+import os
+
+import pytest
+
+from rpnet_mmseg.pipeline import PipelineRunner, StageFailedError
+
+
+def _run(cfg, tmp_path):
+    runner = PipelineRunner(cfg, str(tmp_path))
+    runner.run()
+    return runner
+
+
+def test_second_run_skips_everything(script_pipeline, tmp_path):
+    make_cfg, calls = script_pipeline
+    runner = _run(make_cfg(), tmp_path)
+    assert calls() == ['make', 'sum']
+    assert runner.verdicts == {'make': 'new', 'total': 'new'}
+    runner = _run(make_cfg(), tmp_path)
+    assert calls() == ['make', 'sum']
+    assert runner.verdicts == {'make': 'done', 'total': 'done'}
+    assert runner.results() == [('total', 'sum', 3.0)]  # 0 + 1 + 2
+    assert 'total' in runner.table() and '3.00' in runner.table()
+
+
+def test_changed_upstream_reruns_what_reads_it(script_pipeline, tmp_path):
+    make_cfg, calls = script_pipeline
+    _run(make_cfg(), tmp_path)
+    runner = _run(make_cfg(scale=2), tmp_path)
+    assert calls() == ['make', 'sum', 'make', 'sum']
+    assert runner.verdicts == {'make': 'changed', 'total': 'changed'}
+    assert runner.results() == [('total', 'sum', 6.0)]
+
+
+def test_changed_downstream_reruns_only_itself(script_pipeline, tmp_path):
+    make_cfg, calls = script_pipeline
+    _run(make_cfg(), tmp_path)
+    runner = _run(make_cfg(extra='--again'), tmp_path)
+    assert calls() == ['make', 'sum', 'sum']
+    assert runner.verdicts == {'make': 'done', 'total': 'changed'}
+
+
+def test_damaged_output_is_rebuilt_alone(script_pipeline, tmp_path):
+    """An emptied file is rebuilt; the same content leaves `total` alone."""
+    make_cfg, calls = script_pipeline
+    _run(make_cfg(), tmp_path)
+    open(tmp_path / 'run' / 'made' / 'name_2.txt', 'w').close()
+    runner = _run(make_cfg(), tmp_path)
+    assert runner.verdicts == {'make': 'damaged', 'total': 'done'}
+    assert calls() == ['make', 'sum', 'make']
+    assert (tmp_path / 'run' / 'made' / 'name_2.txt').read_text() == '2'
+
+
+def test_edited_output_is_rebuilt(script_pipeline, tmp_path):
+    make_cfg, calls = script_pipeline
+    _run(make_cfg(), tmp_path)
+    (tmp_path / 'run' / 'made' / 'name_1.txt').write_text('10')
+    runner = _run(make_cfg(), tmp_path)
+    assert runner.verdicts == {'make': 'damaged', 'total': 'done'}
+    assert (tmp_path / 'run' / 'made' / 'name_1.txt').read_text() == '1'
+    assert runner.results() == [('total', 'sum', 3.0)]
+
+
+def test_foreign_file_in_an_output_is_refused(script_pipeline, tmp_path):
+    make_cfg, calls = script_pipeline
+    _run(make_cfg(), tmp_path)
+    (tmp_path / 'run' / 'made' / 'mine.txt').write_text('7')
+    with pytest.raises(StageFailedError, match='did not write: mine.txt'):
+        _run(make_cfg(), tmp_path)
+    assert (tmp_path / 'run' / 'made' / 'mine.txt').read_text() == '7'
+
+
+def test_unfinished_stage_resumes(script_pipeline, tmp_path):
+    make_cfg, calls = script_pipeline
+    runner = PipelineRunner(make_cfg(), str(tmp_path))
+    runner.run(until='make')
+    record = tmp_path / 'run' / '.pipeline' / 'make.json'
+    data = json.loads(record.read_text())
+    data['state'] = 'running'  # as if killed before it finished
+    record.write_text(json.dumps(data))
+    runner = _run(make_cfg(), tmp_path)
+    assert runner.verdicts == {'make': 'resume', 'total': 'new'}
+
+
+def test_from_needs_earlier_stages_done(script_pipeline, tmp_path):
+    make_cfg, _ = script_pipeline
+    runner = PipelineRunner(make_cfg(), str(tmp_path))
+    with pytest.raises(StageFailedError, match="'make' is not up to date"):
+        runner.run(start='total')
+
+
+def test_failing_stage_names_itself(script_pipeline, tmp_path):
+    make_cfg, _ = script_pipeline
+    cfg = make_cfg()
+    cfg.stages.make.args[0] = 'crash'  # the tool exits 0 but writes nothing
+    runner = PipelineRunner(cfg, str(tmp_path))
+    with pytest.raises(StageFailedError,
+                       match="'make' finished without its output"):
+        runner.run()
+
+
+def test_unknown_stage_key_is_refused(script_pipeline, tmp_path):
+    make_cfg, _ = script_pipeline
+    cfg = make_cfg()
+    cfg.stages.make.outptu = 'x'
+    with pytest.raises(ValueError, match=r"stage 'make': unknown keys"):
+        PipelineRunner(cfg, str(tmp_path))
+
+
+def test_dry_run_runs_nothing(script_pipeline, tmp_path):
+    make_cfg, calls = script_pipeline
+    runner = PipelineRunner(make_cfg(), str(tmp_path))
+    runner.run(dry_run=True)
+    assert calls() == []
+    assert runner.verdicts == {'make': 'new', 'total': 'new'}
+    assert not os.path.exists(tmp_path / 'run' / 'made')

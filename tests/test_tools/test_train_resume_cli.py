@@ -1,0 +1,44 @@
+"""tools/train.py --resume: from a complete checkpoint of the same run only."""
+import os
+import os.path as osp
+import subprocess
+import sys
+
+
+def _train(args, cwd):
+    env = dict(os.environ, PYTHONUNBUFFERED='1')
+    res = subprocess.run([sys.executable, 'tools/train.py'] + args, cwd=cwd,
+                         env=env, capture_output=True, text=True)
+    return res.returncode, res.stdout + res.stderr
+
+
+def test_resume_passes_over_a_truncated_checkpoint_and_refuses_changes(
+        tiny_job):
+    cfg = tiny_job.write_config('rp.py', epochs=2)
+    work = str(tiny_job.tmp / 'work')
+    rc, out = _train([cfg, '--work-dir', work], tiny_job.repo)
+    assert rc == 0, out[-3000:]
+    # Atomic saves: no temporary file left, the pointer names epoch 2.
+    assert not [n for n in os.listdir(work) if '.tmp.' in n]
+    with open(osp.join(work, 'last_checkpoint')) as f:
+        assert f.read().strip().endswith('epoch_2.pth')
+    # A kill during a save by another tool: epoch 2 cut in half.
+    final = osp.join(work, 'epoch_2.pth')
+    size = osp.getsize(final)
+    with open(final, 'r+b') as f:
+        f.truncate(size // 2)
+    # Another input (here the training images' crop) is refused by name.
+    rc, out = _train([cfg, '--work-dir', work, '--resume', '--cfg-options',
+                      'train_pipeline.1.crop_size=[24,24]',
+                      'train_dataloader.dataset.pipeline.1.crop_size=[24,24]'],
+                     tiny_job.repo)
+    assert rc != 0
+    assert 'trained under another config or other inputs' in out
+    assert 'train_dataloader.dataset.pipeline.1.crop_size.0' in out
+    # The same config resumes from the newest complete checkpoint.
+    rc, out = _train([cfg, '--work-dir', work, '--resume'], tiny_job.repo)
+    assert rc == 0, out[-3000:]
+    assert f'incomplete checkpoint {final}' in out
+    assert 'resumed epoch: 1' in out
+    assert 'Epoch(train) [2]' in out and 'Epoch(train) [1]' not in out
+    assert osp.getsize(final) > size // 2
