@@ -43,3 +43,12 @@ default_hooks = dict(
         rule='greater'),
     visualization=dict(type='SegVisualizationHook'))
 tta_model = dict(type='CRFSegTTAModel')
+# mIoU on val2014 and one NAME.png per image (atomic, resumable) in the
+# run's pred_dir; the CRF predictions with --cfg-options
+# model.test_cfg.with_crf=True test_evaluator.1.output_dir=... (pred_dir_crf).
+test_evaluator = [
+    dict(type='IoUMetric', iou_metrics=['mIoU']),
+    dict(type='LabelPNGWriter', output_dir={{_base_.pred_dir}}),
+]
+custom_hooks = [dict(type='StageProvenanceHook')]
+work_dir = {{_base_.seg_work_dir}}

@@ -5,10 +5,18 @@
 # walk steps, background 0.25. Paper (COCO): RPNet + IRN 44.9 mIoU.
 _base_ = [
     '../_base_/models/irn_resnet50.py', '../_base_/datasets/coco14_irn.py',
-    '../_base_/schedules/irn_3ep.py', 'mmseg::_base_/default_runtime.py'
+    '../_base_/refine/relation_labels.py', '../_base_/schedules/irn_3ep.py',
+    'mmseg::_base_/default_runtime.py'
 ]
 custom_imports = dict(imports=['rpnet_mmseg'], allow_failed_imports=False)
 default_scope = 'mmseg'
 log_processor = dict(by_epoch=True)
 default_hooks = dict(logger=dict(interval=50))
 work_dir = {{_base_.irn_work_dir}}
+# Relation labels of every train2014 image (IRN's recipe and CRF); the
+# images stay in COCO's train2014/ folder.
+relation_label_cfg = dict(
+    data_root={{_base_.data_root}},
+    ann_file={{_base_.train_split.ann_file}},
+    img_dir={{_base_.train_split.data_prefix.img_path}},
+    nproc=8)

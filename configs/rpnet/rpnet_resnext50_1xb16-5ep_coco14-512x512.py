@@ -8,7 +8,8 @@
 _base_ = [
     '../_base_/models/rpnet_resnext50.py',
     '../_base_/datasets/coco14_image_level.py',
-    '../_base_/schedules/cam_5ep.py', 'mmseg::_base_/default_runtime.py'
+    '../_base_/schedules/cam_5ep.py', '../_base_/pipeline/coco14_dirs.py',
+    'mmseg::_base_/default_runtime.py'
 ]
 custom_imports = dict(imports=['rpnet_mmseg'], allow_failed_imports=False)
 default_scope = 'mmseg'
@@ -16,5 +17,7 @@ env_cfg = dict(cudnn_benchmark=False)
 log_processor = dict(by_epoch=True)
 model = dict(head=dict(num_classes=80))
 default_hooks = dict(logger=dict(interval=50))
-work_dir = 'work_dirs/rpnet_resnext50_1xb16-5ep_coco14-512x512'
-test_evaluator = dict(type='CAMWriter', output_dir=work_dir + '/cams')
+# The run's folders (configs/_base_/pipeline/coco14_dirs.py), read by the
+# IRN and DeepLab COCO configs.
+work_dir = {{_base_.work_root}}
+test_evaluator = dict(type='CAMWriter', output_dir={{_base_.cam_dir}})

@@ -84,6 +84,10 @@ class StageFailedError(RuntimeError):
     """A stage's command failed or its outputs are missing."""
 
 
+class _Pending(Exception):
+    """A dry run cannot plan a stage: an input it reads is not made yet."""
+
+
 @dataclass
 class Stage:
     """One stage of a pipeline config (see the module docstring)."""
@@ -207,6 +211,8 @@ class PipelineRunner:
             raise ValueError('a pipeline config needs work_dir')
         self.root = str(cfg.work_dir)
         self.data_root = cfg.get('data_root')
+        # randomness.seed of training stages whose config sets none
+        self.seed = cfg.get('seed', 0)
         self.paths = StagePaths(self.root)
         stages = cfg.get('stages') or {}
         if not stages:
@@ -215,11 +221,17 @@ class PipelineRunner:
         self.meta_dir = osp.join(self.root, '.pipeline')
         self.times: Dict[str, float] = {}
         self.verdicts: Dict[str, str] = {}
+        self._option_inputs: set = set()
 
     # -- paths ----------------------------------------------------------
     def abs(self, path: str) -> str:
         """A path relative to the repository root, made absolute."""
         return osp.normpath(osp.join(self.repo, path))
+
+    def show(self, path: str) -> str:
+        """A path for messages: relative inside the repository."""
+        rel = osp.relpath(path, self.repo)
+        return path if rel.startswith('..') else rel
 
     def record_path(self, name: str) -> str:
         """``ROOT/.pipeline/NAME.json``."""
@@ -261,11 +273,24 @@ class PipelineRunner:
             ctx['output'] = output
         used = {f[1].split('[')[0].split('.')[0]
                 for f in string.Formatter().parse(text) if f[1]}
-        unknown = sorted(u for u in used if u not in ctx)
-        if unknown:
-            raise ValueError(f'{text!r}: unknown template names {unknown} '
-                             '(stages run so far, StagePaths folders, root, '
-                             'data_root)')
+        names = [s.name for s in self.stages]
+        for u in sorted(used):
+            if u in ctx and not (u in done and 'json' not in done[u]):
+                continue
+            if u in done and done[u].get('pending'):
+                raise _Pending(u)
+            if u in done:
+                raise ValueError(f'{text!r}: stage {u!r} wrote no JSON '
+                                 f'({done[u]["output"]})')
+            if u in names:
+                raise ValueError(
+                    f'{text!r}: stage {u!r} comes later in `stages`; order '
+                    'the stages so that what a stage reads comes first '
+                    '(mmengine\'s Config.dump sorts keys: do not regenerate '
+                    'a pipeline file with it)')
+            raise ValueError(f'{text!r}: unknown template name {u!r} '
+                             '(earlier stages, StagePaths folders, root, '
+                             'data_root, output)')
         return text.format(**ctx), {u for u in used if u in done}
 
     def output_of(self, stage: Stage, cfg: Optional[Config],
@@ -296,7 +321,12 @@ class PipelineRunner:
             options[key] = value
         cfg.merge_from_dict(options)
         if stage.cfg_options:
-            cfg.merge_from_dict(copy.deepcopy(dict(stage.cfg_options)))
+            extra = copy.deepcopy(dict(stage.cfg_options))
+            for key, value in extra.items():
+                if isinstance(value, str) and '{' in value:
+                    extra[key], used = self._format(value, done, output)
+                    self._option_inputs |= used
+            cfg.merge_from_dict(extra)
         if stage.kind == 'train':
             cfg.work_dir = getattr(self.paths, stage.work_dir)
         elif stage.kind == 'test':
@@ -329,6 +359,8 @@ class PipelineRunner:
         texts = [self.abs(t) for t in texts if t]
         inputs = {}
         for name, info in done.items():
+            if not info['output']:  # a dry run's unplanned stage
+                continue
             out = self.abs(info['output'])
             if name in fmt_used or name == stage.checkpoint or any(
                     t == out or t.startswith(out + os.sep) for t in texts):
@@ -369,20 +401,28 @@ class PipelineRunner:
     # -- the run --------------------------------------------------------
     def plan(self, stage: Stage, done: Dict[str, Dict]) -> Dict:
         """Resolve a stage: output, dumped config, command, identity."""
+        self._option_inputs: set = set()
         if stage.kind == 'train':
             cfg = self.stage_config(stage, None, done)
             output = self.output_of(stage, cfg, done)
         else:
             output = self.output_of(stage, None, done)
             cfg = self.stage_config(stage, output, done)
-        fmt_used: set = set()
+        fmt_used: set = set(self._option_inputs)
         args = []
         for a in stage.args:
             filled, used = self._format(str(a), done, output)
             args.append(filled)
             fmt_used |= used
         cfg_file = None
+        own_text = ''
         if cfg is not None:
+            if stage.kind == 'train' and self.seed is not None and (
+                    cfg.get('randomness') or {}).get('seed') is None:
+                # a pipeline is reproducible: a killed and resumed run
+                # gives what an uninterrupted one gives
+                cfg.merge_from_dict({'randomness.seed': self.seed})
+            own_text = cfg.pretty_text
             inputs = self._inputs(stage, cfg, args, fmt_used, done)
             cfg.stage_inputs = dict(sorted(inputs.items()))
             cfg_file = osp.join(self.meta_dir, 'configs', f'{stage.name}.py')
@@ -398,7 +438,8 @@ class PipelineRunner:
             'checkpoint': stage.checkpoint, 'skip_done': stage.skip_done
         })
         return dict(output=output, cfg=cfg, cfg_file=cfg_file, argv=argv,
-                    identity=identity, inputs=inputs, config_text=text)
+                    identity=identity, inputs=inputs, config_text=text,
+                    config_sha1=_sha1(own_text))
 
     def verdict(self, stage: Stage, plan: Dict) -> Tuple[str, List[str]]:
         """``('done' | 'new' | 'changed' | 'resume' | 'damaged', files)``."""
@@ -421,7 +462,7 @@ class PipelineRunner:
         for name in sorted(set(old_inputs) | set(plan['inputs'])):
             if old_inputs.get(name) != plan['inputs'].get(name):
                 parts.append(f'input {name}')
-        if record.get('config_sha1') != _sha1(plan['config_text']):
+        if record.get('config_sha1') != plan['config_sha1']:
             parts.append('config')
         if record.get('args') is not None and record.get('args') != \
                 plan['argv'][1:]:
@@ -442,7 +483,7 @@ class PipelineRunner:
             os.makedirs(aside, exist_ok=True)
             for n in olds:
                 os.replace(osp.join(work_dir, n), osp.join(aside, n))
-            return f'old checkpoints moved to {osp.relpath(aside, self.repo)}'
+            return f'old checkpoints moved to {self.show(aside)}'
         if osp.isfile(out):
             os.remove(out)
             return f'removed {plan["output"]}'
@@ -477,7 +518,7 @@ class PipelineRunner:
                 os.remove(path)
             if osp.isfile(osp.join(out, STAGE_FILE)):
                 os.remove(osp.join(out, STAGE_FILE))
-        return f'removed {removed} file(s) from {osp.relpath(out, self.repo)}'
+        return f'removed {removed} file(s) from {self.show(out)}'
 
     def repair(self, stage: Stage, plan: Dict, bad: List[str]) -> str:
         """Remove the damaged outputs of a finished stage."""
@@ -506,7 +547,15 @@ class PipelineRunner:
             for i, stage in enumerate(self.stages):
                 if i > last:
                     break
-                plan = self.plan(stage, done)
+                try:
+                    plan = self.plan(stage, done)
+                except _Pending as e:  # dry run: would run after its input
+                    self.verdicts[stage.name] = 'new'
+                    print(f'\n[{i + 1}/{len(self.stages)}] {stage.name} '
+                          f'({stage.kind}): runs after {e.args[0]}')
+                    done[stage.name] = dict(output='', sha1=None,
+                                            pending=True)
+                    continue
                 verdict, bad = self.verdict(stage, plan)
                 self.verdicts[stage.name] = verdict
                 if i < first and verdict != 'done':
@@ -519,7 +568,11 @@ class PipelineRunner:
                 record = self.read_record(stage.name) or {}
                 info = dict(output=plan['output'],
                             sha1=(record.get('fingerprint') or {}).get('sha1'))
-                if plan['output'].endswith('.json') and osp.isfile(
+                if dry_run and verdict != 'done':
+                    # what it would write is unknown until it runs
+                    info.update(sha1=f'pending:{stage.name}', pending=True)
+                if not info.get('pending') and plan['output'].endswith(
+                        '.json') and osp.isfile(
                         self.abs(plan['output'])):
                     with open(self.abs(plan['output'])) as f:
                         info['json'] = json.load(f)
@@ -557,13 +610,16 @@ class PipelineRunner:
             save_text_atomic(path, plan['config_text'])
         record = dict(stage=stage.name, identity=plan['identity'],
                       state='running', inputs=plan['inputs'],
-                      config_sha1=_sha1(plan['config_text']),
+                      config_sha1=plan['config_sha1'],
                       args=plan['argv'][1:], output=plan['output'],
                       started=time.strftime('%Y-%m-%dT%H:%M:%S'))
         self.write_record(stage.name, record)
         print('  $ ' + ' '.join(plan['argv']), flush=True)
         start = time.time()
-        rc = run_stage(plan['argv'], cwd=self.repo, lock=lock)
+        # dist_*.sh / slurm_*.sh start $PYTHON (default: this interpreter)
+        env = dict(os.environ)
+        env.setdefault('PYTHON', self.python)
+        rc = run_stage(plan['argv'], cwd=self.repo, env=env, lock=lock)
         seconds = time.time() - start
         if rc != 0:
             raise StageFailedError(
@@ -606,9 +662,9 @@ class PipelineRunner:
         for stage in self.stages:
             record = self.read_record(stage.name) or {}
             secs = self.times.get(stage.name, record.get('seconds'))
+            shown = f'{secs:9.0f}' if secs is not None else f'{"-":>9}'
             lines.append(f'{stage.name:<18} '
-                         f'{self.verdicts.get(stage.name, "-"):<12} '
-                         f'{secs if secs is not None else "-":>9}')
+                         f'{self.verdicts.get(stage.name, "-"):<12} {shown}')
         metrics = self.results()
         if metrics:
             lines.append('')

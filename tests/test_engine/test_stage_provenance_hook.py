@@ -215,3 +215,39 @@ def test_val_loop_without_hook_refuses_to_resume(data_root, tmp_path):
         train(cfg, recorder)
     assert len(recorder.epochs) == 1
     assert read_record(cam_dir)['producer'] == 'unknown'
+
+
+def test_stage_inputs_make_another_producer(tmp_path):
+    """New CAMs (another ``stage_inputs``) with the same IRN weights are
+    another producer of the pseudo-labels: the folder is not resumed."""
+    import types
+
+    from mmengine.config import Config
+    from torch import nn
+
+    from rpnet_mmseg.engine import StageProvenanceHook
+    from rpnet_mmseg.evaluation import LabelPNGWriter
+    from rpnet_mmseg.fileio import StaleOutputError
+
+    out = str(tmp_path / 'pseudo_labels')
+    model = nn.Linear(2, 2)
+
+    def hand_over(inputs):
+        writer = LabelPNGWriter(output_dir=out)
+        cfg = Config(dict(model=dict(type='X'), stage_inputs=inputs))
+        runner = types.SimpleNamespace(
+            cfg=cfg, model=model, _load_from='w.pth',
+            test_loop=types.SimpleNamespace(
+                evaluator=types.SimpleNamespace(metrics=[writer]),
+                dataloader=None))
+        StageProvenanceHook()._hand_over(runner, 'test')
+        return writer
+
+    hand_over(dict(cams='aaa'))
+    # a finished file of the first producer
+    open(osp.join(out, 'im_0.png'), 'wb').close()
+    with open(osp.join(out, '.rpnet_written.rank0.txt'), 'w') as f:
+        f.write('im_0.png\n')
+    hand_over(dict(cams='aaa'))  # the same inputs: resumed
+    with pytest.raises(StaleOutputError, match='stage_inputs'):
+        hand_over(dict(cams='bbb'))

@@ -116,3 +116,37 @@ def test_dry_run_runs_nothing(script_pipeline, tmp_path):
     assert calls() == []
     assert runner.verdicts == {'make': 'new', 'total': 'new'}
     assert not os.path.exists(tmp_path / 'run' / 'made')
+
+
+def test_json_values_flow_downstream_and_dry_run_waits(script_pipeline,
+                                                      tmp_path):
+    make_cfg, calls = script_pipeline
+    cfg = make_cfg()
+    tool = cfg.stages.make.script
+    cfg.stages.again = dict(kind='script', script=tool,
+                            args=['make', '/dev/null', '{root}/again',
+                                  '{total[mIoU]:.0f}', '1'],
+                            output='{root}/again')
+    runner = PipelineRunner(cfg, str(tmp_path))
+    runner.run(dry_run=True)  # `again` cannot be planned before `total`
+    assert runner.verdicts == {'make': 'new', 'total': 'new', 'again': 'new'}
+    runner = PipelineRunner(cfg, str(tmp_path))
+    runner.run()
+    # sum of 0, 1, 2 is 3: three files
+    assert len(os.listdir(tmp_path / 'run' / 'again')) == 3
+    record = json.loads((tmp_path / 'run' / '.pipeline' /
+                         'again.json').read_text())
+    assert set(record['inputs']) == {'total'}
+
+
+def test_stage_order_is_checked(script_pipeline, tmp_path):
+    """A template that reads a later stage (e.g. a pipeline file written by
+    Config.dump, which sorts keys) is a clear error."""
+    make_cfg, _ = script_pipeline
+    cfg = make_cfg()
+    cfg.stages.total.args = ['sum', '/dev/null', '{root}/made', '{output}',
+                             '{later[x]}']
+    cfg.stages.later = dict(kind='script', script=cfg.stages.make.script,
+                            args=[], output='{root}/later.json')
+    with pytest.raises(ValueError, match="stage 'later' comes later"):
+        PipelineRunner(cfg, str(tmp_path)).run()

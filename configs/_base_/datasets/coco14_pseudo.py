@@ -2,10 +2,10 @@
 # DeepLab trains on the IRN pseudo-labels of train2014 (no mask of them is
 # read) and is validated on the masks of val2014 (40,137 images) with mmseg's
 # IoUMetric. Pipelines and TTA are mmseg's (pascal_voc12 / coco-stuff).
-_base_ = ['./coco14_meta.py']
-# NAME.png per train2014 image, values 0..80 and 255 (the IRN stage's output
-# folder; absolute or relative to the working directory).
-pseudo_label_dir = 'work_dirs/coco14/rpnet/pseudo_labels'
+# The pseudo-labels (NAME.png per train2014 image, values 0..80 and 255)
+# are the IRN stage's output folder, pseudo_label_dir of
+# configs/_base_/pipeline/coco14_dirs.py.
+_base_ = ['./coco14_meta.py', '../pipeline/coco14_dirs.py']
 crop_size = (512, 512)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -53,7 +53,7 @@ train_dataloader = dict(
         metainfo={{_base_.metainfo}},
         ann_file={{_base_.train_split.ann_file}},
         data_prefix=dict(img_path={{_base_.train_split.data_prefix.img_path}}),
-        pseudo_label_dir=pseudo_label_dir,
+        pseudo_label_dir={{_base_.pseudo_label_dir}},
         skip_missing=False,
         pipeline=train_pipeline))
 val_dataloader = dict(

@@ -51,10 +51,12 @@ test_dataloader = dict(
     num_workers=4,
     persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
+    # CAMs of every train_aug image: IRN's relation labels and pseudo-labels
+    # cover train_aug; the CAM mIoU is scored on the masks of train.
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
-        ann_file='ImageSets/Segmentation/train.txt',
+        ann_file='ImageSets/Segmentation/train_aug.txt',
         metainfo=metainfo,
         test_mode=True,
         pipeline=test_pipeline))

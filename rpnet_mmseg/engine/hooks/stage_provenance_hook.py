@@ -33,7 +33,9 @@ class StageProvenanceHook(Hook):
     (:func:`rpnet_mmseg.fileio.make_producer`): the config file and the
     sha1 of the model and the loop's dataset settings, the loaded
     checkpoint (``load_from``), and the sha1 of the model's current weights
-    (so that a val loop during training sees new weights each epoch). Each
+    (so that a val loop during training sees new weights each epoch), and
+    the config's ``stage_inputs`` when a pipeline set them (the content
+    sha1 of every folder the run reads). Each
     :class:`StageWriter` in the loop's evaluator then checks its folder
     against it (see :class:`StageWriter`). ``tools/train.py`` and
     ``tools/test.py`` add the hook when the config lacks it; with mmseg's
@@ -73,11 +75,16 @@ class StageProvenanceHook(Hook):
             return
         checkpoint = getattr(runner, '_load_from', None) or \
             runner.cfg.get('load_from')
+        # A pipeline names the content of the folders the run reads
+        # (``stage_inputs``): new CAMs make another producer of the
+        # pseudo-labels even with the same IRN weights.
+        inputs = runner.cfg.get('stage_inputs')
         producer = make_producer(
             stage=HOOK_TYPE,
             config=runner.cfg,
             checkpoint=checkpoint,
             model=runner.model,
+            extra=dict(stage_inputs=dict(inputs)) if inputs else None,
             loop=mode)
         dataloader = getattr(loop, 'dataloader', None)
         done_dir = _dataset_skip_done_dir(getattr(dataloader, 'dataset', None))
