@@ -619,6 +619,9 @@ class PipelineRunner:
         # dist_*.sh / slurm_*.sh start $PYTHON (default: this interpreter)
         env = dict(os.environ)
         env.setdefault('PYTHON', self.python)
+        if self.launcher == 'slurm':  # slurm_*.sh read the task counts here
+            env.setdefault('GPUS', str(self.gpus))
+            env.setdefault('GPUS_PER_NODE', str(min(self.gpus, 8)))
         rc = run_stage(plan['argv'], cwd=self.repo, env=env, lock=lock)
         seconds = time.time() - start
         if rc != 0:

@@ -150,3 +150,26 @@ def test_stage_order_is_checked(script_pipeline, tmp_path):
                             args=[], output='{root}/later.json')
     with pytest.raises(ValueError, match="stage 'later' comes later"):
         PipelineRunner(cfg, str(tmp_path)).run()
+
+
+def test_commands_per_launcher(script_pipeline, tmp_path):
+    """dist_*.sh above one GPU, slurm_*.sh with --launcher slurm; the
+    launch is not part of a stage's identity."""
+    from rpnet_mmseg.pipeline import Stage
+    make_cfg, _ = script_pipeline
+    cfg = make_cfg()
+    train = Stage.from_cfg('t', dict(kind='train', config='c.py',
+                                     work_dir='irn_work_dir'))
+    one = PipelineRunner(cfg, str(tmp_path))
+    eight = PipelineRunner(cfg, str(tmp_path), gpus=8)
+    slurm = PipelineRunner(cfg, str(tmp_path), gpus=8, launcher='slurm',
+                           partition='p')
+    assert one.command(train, 'x.py', '', [], {})[1:] == [
+        'tools/train.py', 'x.py', '--work-dir', one.paths.irn_work_dir,
+        '--resume']
+    assert eight.command(train, 'x.py', '', [], {})[:4] == [
+        'bash', 'tools/dist_train.sh', 'x.py', '8']
+    assert slurm.command(train, 'x.py', '', [], {})[:5] == [
+        'bash', 'tools/slurm_train.sh', 'p', 'rpnet_train', 'x.py']
+    with pytest.raises(ValueError, match='needs --partition'):
+        PipelineRunner(cfg, str(tmp_path), launcher='slurm')
