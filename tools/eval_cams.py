@@ -75,12 +75,35 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--overlay-dir', help='write overlay PNGs here')
     parser.add_argument('--num-overlays', type=int, default=8)
     parser.add_argument(
+        '--part',
+        metavar='K/N',
+        help='score only lines K, K+N, K+2N, ... (0-based) of the split, '
+        'e.g. 0/2 and 1/2 for the two halves of a cross-validated '
+        'threshold')
+    parser.add_argument(
         '--crf',
         action='store_true',
         help='refine each label map by a dense CRF on its image (IRN\'s '
         'relation-label CRF) before scoring: CAM + CRF; costs one CRF per '
         'image and threshold, so give few --thresholds')
     return parser.parse_args(argv)
+
+
+def split_part(part: str, num: int) -> slice:
+    """The slice ``K::N`` of a ``--part K/N`` over ``num`` names.
+
+    Raises:
+        ValueError: If ``part`` is not ``K/N`` with ``0 <= K < N`` or
+            selects no name.
+    """
+    try:
+        k, n = (int(v) for v in part.split('/'))
+    except ValueError:
+        raise ValueError(f'--part {part!r}: expected K/N, e.g. 0/2') from None
+    if not 0 <= k < n or k >= num:
+        raise ValueError(f'--part {part!r}: K must be in [0, N) and below '
+                         f'the {num} names of the split')
+    return slice(k, None, n)
 
 
 def voc_palette(num_classes: int) -> List[List[int]]:
@@ -221,6 +244,7 @@ def to_json(summary: Dict[str, Any], args: argparse.Namespace,
         # What produced the CAMs (.rpnet_stage.json), None if unrecorded.
         'cam_producer': read_record(args.cam_dir),
         'split': args.split,
+        'part': args.part,
         'key': args.key,
         'crf': IRN_CRF_PARAMS if args.crf else None,
         'num_images': num_images,
@@ -244,6 +268,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     logger = MMLogger.get_current_instance()
     class_names, palette = load_class_info(args)
     names = read_split(args.data_root, args.split)
+    if args.part:
+        names = names[split_part(args.part, len(names))]
     mask_paths = [
         osp.join(args.data_root, args.mask_dir, n + args.mask_suffix)
         for n in names

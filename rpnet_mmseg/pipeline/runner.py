@@ -128,6 +128,15 @@ class Stage:
         return stage
 
 
+def _typed(text: str) -> Any:
+    """A filled template as the number it spells, else the text."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, (int, float)) else text
+
+
 def _sha1(obj: Any) -> str:
     """sha1 of the canonical JSON of ``obj``."""
     return hashlib.sha1(
@@ -324,7 +333,8 @@ class PipelineRunner:
             extra = copy.deepcopy(dict(stage.cfg_options))
             for key, value in extra.items():
                 if isinstance(value, str) and '{' in value:
-                    extra[key], used = self._format(value, done, output)
+                    filled, used = self._format(value, done, output)
+                    extra[key] = _typed(filled)
                     self._option_inputs |= used
             cfg.merge_from_dict(extra)
         if stage.kind == 'train':

@@ -1,4 +1,5 @@
 """Pseudo-labels from CAMs by IRN's random walk (IRN section 3.4)."""
+import math
 from typing import Optional, Sequence
 
 import numpy as np
@@ -9,6 +10,25 @@ from torch import Tensor
 from ..utils.dense_crf import dense_crf_labels
 from .path_index import PathIndex
 from .random_walk import propagate
+
+
+def walked_bg_power(threshold: float) -> float:
+    """Exponent ``a`` with ``(1 - t) ** a = t``.
+
+    The walked background ``(1 - max CAM) ** a`` then equals a CAM score of
+    ``t`` where the CAM is ``t``: background where the CAM is below its
+    chosen background threshold, before the walk.
+
+    Args:
+        threshold (float): The CAMs' background threshold t, in (0, 1).
+
+    Returns:
+        float: ``log(t) / log(1 - t)``.
+    """
+    t = float(threshold)
+    if not 0 < t < 1:
+        raise ValueError(f'background threshold must be in (0, 1), got {t}')
+    return math.log(t) / math.log(1 - t)
 
 
 def walk_to_pseudo_label(cams_stride4: Tensor,

@@ -154,3 +154,21 @@ def test_crf_option_pulls_labels_onto_the_image(tmp_path, eval_cams,
     os.remove(root / 'JPEGImages' / 'sq.png')
     with pytest.raises(FileNotFoundError, match=r'sq\.png'):
         eval_cams.main(args + ['--crf'])
+
+
+def test_part_scores_every_other_line(voc_root, eval_cams):
+    data_root, cam_dir = voc_root
+    whole = eval_cams.main(['--cam-dir', cam_dir, '--data-root', data_root,
+                            '--split', SPLIT, '--thresholds', '0.15'])
+    halves = [
+        eval_cams.main(['--cam-dir', cam_dir, '--data-root', data_root,
+                        '--split', SPLIT, '--thresholds', '0.15', '--part',
+                        f'{k}/2']) for k in range(2)
+    ]
+    assert [h['num_images'] for h in halves] == [1, 1]
+    assert halves[0]['part'] == '0/2'
+    assert whole['num_images'] == 2
+    assert halves[0]['mIoU'] != halves[1]['mIoU']
+    with pytest.raises(ValueError, match=r"--part '2/2'"):
+        eval_cams.main(['--cam-dir', cam_dir, '--data-root', data_root,
+                        '--split', SPLIT, '--part', '2/2'])

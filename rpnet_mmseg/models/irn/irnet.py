@@ -13,7 +13,8 @@ from mmseg.structures import SegDataSample
 from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
                          OptSampleList, SampleList)
 from ...refine import PathIndex
-from ...refine.pseudo_label import crf_refine_label, walk_to_pseudo_label
+from ...refine.pseudo_label import (crf_refine_label, walk_to_pseudo_label,
+                                    walked_bg_power)
 from .utils import sample_label_grid
 
 
@@ -82,7 +83,8 @@ class IRNet(BaseSegmentor):
             stride of the CAMs and of the boundary map), ``walk_method``
             (None: the walk's default, see ``rpnet_mmseg.refine``),
             ``bg_mode`` ('constant', IRN; or 'walked'), ``bg_power`` (the
-            walked background's exponent) and ``crf`` (None, IRN; or the
+            walked background's exponent; or ``bg_at_threshold`` t, which
+            sets it to ``walked_bg_power(t)``) and ``crf`` (None, IRN; or the
             keyword arguments of ``dense_crf_labels``, e.g.
             ``rpnet_mmseg.refine.IRN_CRF_PARAMS``).
         init_cfg (dict, optional): Initialisation config.
@@ -120,6 +122,10 @@ class IRNet(BaseSegmentor):
         self.stride = int(test_cfg.get('stride', 4))
         self.bg_mode = test_cfg.get('bg_mode', 'constant')
         self.bg_power = test_cfg.get('bg_power', None)
+        if test_cfg.get('bg_at_threshold') is not None:
+            # the walked background equals a CAM score of t (a pipeline
+            # passes the threshold chosen on its CAMs)
+            self.bg_power = walked_bg_power(test_cfg['bg_at_threshold'])
         if self.bg_mode not in ('constant', 'walked'):
             raise ValueError("test_cfg.bg_mode must be 'constant' or "
                              f"'walked', got {self.bg_mode!r}")
