@@ -1,24 +1,27 @@
 """The CPU demo on MSRC-VOC: the whole weakly supervised pipeline.
 
-Stages, each the user-facing command and each skipped or resumed when its
-outputs are complete (a killed run re-run continues in the stage it stopped
-in):
+Each experiment and seed is one run of the demo pipeline config
+(``configs/pipelines/rpnet-irn-deeplab_msrc-demo.py``) through the same
+runner as ``tools/run_pipeline.py`` (:class:`rpnet_mmseg.pipeline.
+PipelineRunner`), in ``WORK_DIR/NAME/seed_S``: a stage is skipped only
+when its config, command and the content of its inputs are unchanged and
+its outputs are intact, and a killed run resumes where it stopped. What is
+the demo's own stays here: the experiments (CAM configs compared at equal
+budgets), the seeds, and the summary over them.
 
-1. CAM (per experiment and seed): train the CAM network on the image-level
-   labels of MSRC-VOC ``train`` (``tools/train.py``), write CAMs of every
-   ``train`` image (``tools/test.py``), evaluate them on the ``train_dev``
-   masks and draw overlays (``tools/eval_cams.py``).
-2. Refine (``--refine``, the first seed): relation labels
-   (``tools/make_relation_labels.py``), IRN (``tools/train.py``),
-   pseudo-labels of every ``train`` image and their ``train_dev`` mIoU
-   (``tools/test.py``), overlays (``tools/draw_overlays.py``).
-3. Segment (``--segment``): DeepLab-LargeFOV on the pseudo-labels
-   (``tools/train.py``), predictions on ``val`` and their ``val_dev`` mIoU
-   without and with dense CRF (``tools/test.py``).
+Stages of a run:
 
-Every folder between stages comes from :class:`rpnet_mmseg.utils.StagePaths`
-(``WORK_DIR/NAME/seed_S/...``); the stage configs are pointed at them with
-``--cfg-options`` (:func:`rpnet_mmseg.utils.retarget_options`).
+1. CAM (every seed): train the CAM network on the image-level labels of
+   MSRC-VOC ``train``, write CAMs of every ``train`` image, evaluate them on
+   the ``train_dev`` masks (overlays) and on its two halves. A CAM folder of
+   degenerate maps (a collapsed network) stops the demo here.
+2. Refine (``--refine``, the first seed): CAM + CRF on each half at the
+   threshold chosen on the other; relation labels, IRN, pseudo-labels of
+   every ``train`` image and their ``train_dev`` mIoU (and half 1 alone),
+   overlays.
+3. Segment (``--segment``): DeepLab-LargeFOV on the pseudo-labels,
+   predictions on ``val`` and their ``val_dev`` mIoU without and with
+   dense CRF.
 
 CAM mIoU is reported three ways: at the best background threshold t of the
 sweep (IRN's protocol, t chosen on the images it is reported on), at IRN's
@@ -29,10 +32,10 @@ other, both ways, and the two held-out mIoUs are averaged.
 The IRN stage takes its two CAM-dependent settings from the background
 threshold t chosen on the first half of ``train_dev`` (``t0``): relation
 labels with foreground threshold ``t0`` (IRN's 0.30 assumes CAMs best at
-about 0.15), and the walked background ``(1 - max CAM) ** bg_power`` with
-``(1 - t0) ** bg_power = t0``, i.e. background where the CAM is below t0
-before the walk. Its pseudo-labels are scored on all of ``train_dev`` and on
-the second half alone (images not used to choose t0), next to the CAMs + a
+about 0.15), and the walked background ``(1 - max CAM) ** a`` with
+``(1 - t0) ** a = t0``, i.e. background where the CAM is below t0 before
+the walk. Its pseudo-labels are scored on all of ``train_dev`` and on the
+second half alone (images not used to choose t0), next to the CAMs + a
 dense CRF at the same kind of threshold (the baseline IRN must beat).
 
 Writes ``WORK_DIR/summary.json`` (``NAME.runs``: one entry per seed with its
@@ -46,16 +49,14 @@ Usage:
 """
 import argparse
 import fcntl
-import glob
 import json
-import math
 import os
 import os.path as osp
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Sequence
+from functools import partial
+from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 from mmengine.config import Config
@@ -64,21 +65,17 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from rpnet_mmseg.evaluation import DeadStageError, check_cam_run  # noqa
-from rpnet_mmseg.fileio import (CAM_SUFFIX, CLS_LABEL_FILE,  # noqa: E402
-                                load_cls_labels)
-from rpnet_mmseg.utils import (StagePaths, resolve_demo_data_root,  # noqa
-                               retarget_options)
+from rpnet_mmseg.fileio import CLS_LABEL_FILE, load_cls_labels  # noqa: E402
+from rpnet_mmseg.pipeline import (PipelineLockedError,  # noqa: E402
+                                  PipelineRunner, StageFailedError,
+                                  load_pipeline)
+from rpnet_mmseg.utils import StagePaths, resolve_demo_data_root  # noqa
 
-# The data root and run root the shipped demo configs name; run_demo points
-# them at the resolved data and at each run's StagePaths.
-CONFIG_DATA_ROOT = '../shared/data/msrc_voc'
-CONFIG_RUN_ROOT = 'work_dirs/demo/rpnet/seed_0'
+PIPELINE = 'configs/pipelines/rpnet-irn-deeplab_msrc-demo.py'
 FIXED_T = 0.15
-IRN_CONFIG = 'configs/irn/irn_effnetlite0_1xb8-3ep_msrc-192x192.py'
-SEG_CONFIG = ('configs/deeplab/'
-              'deeplab-largefov_effnetlite0-d16_1xb8-300it_msrc-pseudo-256x256.py')
-SEG_CRF_CONFIG = ('configs/deeplab/deeplab-largefov-crf_effnetlite0-d16_'
-                  '1xb8-300it_msrc-pseudo-256x256.py')
+# The last stage of each part of a run (see the pipeline config's order).
+LAST_STAGE = dict(cam='cam_eval_half1', refine='pseudo_label_overlays',
+                  segment=None)
 
 # name -> (config, extra --cfg-options). RPNet sees two images per sample, so
 # the baseline at the same budget ('baseline') trains twice the epochs. The
@@ -112,14 +109,6 @@ EXPERIMENTS = {
 }
 
 
-def run(cmd: List[str]) -> float:
-    """Run a command from the repository root; return its wall time."""
-    print('\n$ ' + ' '.join(cmd), flush=True)
-    start = time.time()
-    subprocess.run(cmd, cwd=ROOT, check=True)
-    return time.time() - start
-
-
 @dataclass(frozen=True)
 class Demo:
     """Where the demo reads its data and writes its runs.
@@ -141,13 +130,23 @@ class Demo:
         with open(osp.join(ROOT, self.data_root, split)) as f:
             return [line.strip() for line in f if line.strip()]
 
-    def options(self, config: str, paths: StagePaths) -> List[str]:
-        """``--cfg-options`` pointing a shipped config at this run."""
-        cfg = Config.fromfile(osp.join(ROOT, config))
-        return retarget_options(cfg, {
-            CONFIG_DATA_ROOT: self.data_root,
-            CONFIG_RUN_ROOT: paths.root
-        })
+    def pipeline(self, name: str, seed: int, subset: float) -> Config:
+        """The demo pipeline config of one experiment and seed."""
+        cfg = load_pipeline(osp.join(ROOT, PIPELINE),
+                            work_dir=self.paths(name, seed).root,
+                            data_root=self.data_root)
+        config, options = EXPERIMENTS[name]
+        cam_options = dict(o.split('=', 1) for o in options)
+        cam_options['randomness.seed'] = seed
+        if subset < 1:
+            cam_options['train_dataloader.dataset.subset_fraction'] = subset
+        for stage in ('cam_train', 'cams'):
+            cfg.stages[stage].config = config
+        cfg.stages.cam_train.cfg_options = cam_options
+        # IRN and DeepLab train with the run's seed too.
+        cfg.stages.irn_train.cfg_options = {'randomness.seed': seed}
+        cfg.stages.seg_train.cfg_options['randomness.seed'] = seed
+        return cfg
 
 
 def num_train_images(demo: Demo, names: List[str], subset: float) -> int:
@@ -159,37 +158,6 @@ def num_train_images(demo: Demo, names: List[str], subset: float) -> int:
         osp.join(ROOT, demo.data_root, CLS_LABEL_FILE))
     matrix = np.stack([labels[n] for n in names])
     return len(select_class_subset(matrix, subset, seed=0))
-
-
-def write_half_splits(demo: Demo, out_dir: str) -> List[str]:
-    """Write ``train_dev`` halves (even / odd lines); return their paths."""
-    names = demo.split_names('ImageSets/Segmentation/train_dev.txt')
-    paths = []
-    for k in range(2):
-        path = osp.join(ROOT, out_dir, f'train_dev_half{k}.txt')
-        os.makedirs(osp.dirname(path), exist_ok=True)
-        with open(path + '.tmp', 'w') as f:
-            f.write('\n'.join(names[k::2]) + '\n')
-        os.replace(path + '.tmp', path)
-        paths.append(path)
-    return paths
-
-
-def eval_cams(demo: Demo, cam_dir: str, split: str, out_json: str,
-              extra: Sequence[str] = ()) -> Dict:
-    """Run ``tools/eval_cams.py`` on one split; return its JSON report."""
-    run([
-        sys.executable, 'tools/eval_cams.py', '--cam-dir', cam_dir,
-        '--data-root', demo.data_root, '--split', split, '--labels-json',
-        osp.join(demo.data_root, 'labels.json'), '--out-json', out_json,
-        *extra
-    ])
-    return read_json(out_json)
-
-
-def cfg_options(options: Sequence[str]) -> List[str]:
-    """``--cfg-options`` followed by ``options``; nothing when empty."""
-    return ['--cfg-options', *options] if options else []
 
 
 def read_json(path: str) -> Dict:
@@ -207,60 +175,48 @@ def cross_validated_miou(halves: Sequence[Dict]) -> float:
     return float(np.mean(scores))
 
 
-def all_present(folder: str, names: Sequence[str], suffix: str) -> bool:
-    """Whether ``folder`` holds ``NAME + suffix`` for every name."""
-    return all(
-        osp.isfile(osp.join(ROOT, folder, n + suffix)) for n in names)
+def miou_of(metrics: Dict) -> float:
+    """The mIoU entry of a test loop's metrics (any prefix)."""
+    keys = [k for k in metrics if k.split('/')[-1] == 'mIoU']
+    if not keys:
+        raise KeyError(f'no mIoU in the test metrics: {sorted(metrics)}')
+    return float(metrics[keys[0]])
 
 
-def run_cam_stage(demo: Demo, name: str, seed: int, subset: float) -> Dict:
-    """Train, write CAMs, evaluate and draw overlays for one run."""
-    config, options = EXPERIMENTS[name]
-    cfg = Config.fromfile(osp.join(ROOT, config))
+def run_pipeline(demo: Demo, name: str, seed: int, subset: float,
+                 until: Optional[str]) -> PipelineRunner:
+    """Run one experiment and seed's pipeline up to ``until``.
+
+    A CAM folder whose maps are degenerate (a collapsed network) stops the
+    demo right after the CAM stage, before anything reads it.
+    """
+    runner = PipelineRunner(demo.pipeline(name, seed, subset), ROOT)
+    paths = demo.paths(name, seed)
+    names = demo.split_names('ImageSets/Segmentation/train.txt')
+    check = partial(check_cam_run, osp.join(ROOT, paths.cam_dir), names,
+                    f'{name} seed {seed}', osp.join(ROOT, paths.cam_work_dir))
+    runner.run(until=until, checks={'cams': check})
+    print(runner.table(), flush=True)
+    return runner
+
+
+def stage_seconds(runner: PipelineRunner, *stages: str) -> float:
+    """Time the stages took when they last ran (from their records)."""
+    return float(sum((runner.read_record(s) or {}).get('seconds', 0.0)
+                     for s in stages))
+
+
+def cam_result(demo: Demo, runner: PipelineRunner, name: str, seed: int,
+               subset: float) -> Dict:
+    """The CAM stage's numbers of one run (from its stage JSONs)."""
+    paths = demo.paths(name, seed)
+    full = read_json(osp.join(paths.root, 'cam_eval_train_dev.json'))
+    halves = [read_json(osp.join(paths.root, f'cam_eval_half{k}.json'))
+              for k in range(2)]
+    cfg = Config.fromfile(osp.join(ROOT, EXPERIMENTS[name][0]))
     epochs = cfg.train_cfg.max_epochs
     imgs_per_sample = 2 if cfg.train_dataloader.dataset.get('paired') else 1
-    paths = demo.paths(name, seed)
-    options = demo.options(config, paths) + list(options) + [
-        f'randomness.seed={seed}'
-    ]
-    if subset < 1:
-        options.append(f'train_dataloader.dataset.subset_fraction={subset}')
-    py = sys.executable
-    times = {}
-    ckpt = paths.cam_checkpoint(epochs)
-    times['train_s'] = 0.0
-    if not osp.isfile(osp.join(ROOT, ckpt)):
-        times['train_s'] = run([
-            py, 'tools/train.py', config, '--work-dir', paths.cam_work_dir,
-            '--resume', *cfg_options(options)
-        ])
     names = demo.split_names('ImageSets/Segmentation/train.txt')
-    times['cam_s'] = 0.0
-    if not all_present(paths.cam_dir, names, CAM_SUFFIX):
-        times['cam_s'] = run([
-            py, 'tools/test.py', config, ckpt, '--work-dir',
-            paths.cam_work_dir, *cfg_options(options + [
-                f'test_evaluator.output_dir={paths.cam_dir}',
-                f'test_dataloader.dataset.skip_done_dir={paths.cam_dir}'
-            ])
-        ])
-    # A collapsed network writes a complete folder of empty CAMs: stop here,
-    # before anything trains on them.
-    check_cam_run(
-        osp.join(ROOT, paths.cam_dir), names, f'{name} seed {seed}',
-        osp.join(ROOT, paths.cam_work_dir))
-    start = time.time()
-    full = eval_cams(
-        demo, paths.cam_dir, 'ImageSets/Segmentation/train_dev.txt',
-        osp.join(paths.root, 'cam_eval_train_dev.json'), [
-            '--overlay-dir', paths.cam_overlay_dir, '--num-overlays', '8'
-        ])
-    halves = [
-        eval_cams(demo, paths.cam_dir, split,
-                  osp.join(paths.root, f'cam_eval_half{k}.json'))
-        for k, split in enumerate(write_half_splits(demo, paths.root))
-    ]
-    times['eval_s'] = time.time() - start
     return dict(
         seed=seed,
         cam_dir=paths.cam_dir,
@@ -271,168 +227,51 @@ def run_cam_stage(demo: Demo, name: str, seed: int, subset: float) -> Dict:
         epochs=epochs,
         image_passes=epochs * imgs_per_sample *
         num_train_images(demo, names, subset),
-        **times)
+        train_s=stage_seconds(runner, 'cam_train'),
+        cam_s=stage_seconds(runner, 'cams'),
+        eval_s=stage_seconds(runner, 'cam_eval', 'cam_eval_half0',
+                             'cam_eval_half1'))
 
 
-def miou_of(metrics: Dict) -> float:
-    """The mIoU entry of a test loop's metrics (any prefix)."""
-    keys = [k for k in metrics if k.split('/')[-1] == 'mIoU']
-    if not keys:
-        raise KeyError(f'no mIoU in the test metrics: {sorted(metrics)}')
-    return float(metrics[keys[0]])
-
-
-def run_refine_stage(demo: Demo, name: str, seed: int) -> Dict:
-    """Relation labels, IRN, pseudo-labels (+ mIoU, overlays) of one run."""
+def refine_result(demo: Demo, runner: PipelineRunner, name: str,
+                  seed: int) -> Dict:
+    """The IRN stage's numbers of one run."""
     paths = demo.paths(name, seed)
-    t0 = read_json(osp.join(paths.root,
-                            'cam_eval_half0.json'))['best_threshold']
-    options = demo.options(IRN_CONFIG, paths) + [
-        f'relation_label_cfg.fg_thresh={t0}',
-        f'model.test_cfg.bg_power={walked_bg_power(t0):.4f}'
-    ]
-    cfg = Config.fromfile(osp.join(ROOT, IRN_CONFIG))
-    names = demo.split_names('ImageSets/Segmentation/train.txt')
-    py = sys.executable
-    times = dict(relation_label_s=0.0, irn_train_s=0.0, pseudo_label_s=0.0)
-    if not all_present(paths.relation_label_dir, names, '.png'):
-        times['relation_label_s'] = run([
-            py, 'tools/make_relation_labels.py', IRN_CONFIG,
-            *cfg_options(options)
-        ])
-    ckpt = osp.join(paths.irn_work_dir,
-                    f'epoch_{cfg.train_cfg.max_epochs}.pth')
-    if not osp.isfile(osp.join(ROOT, ckpt)):
-        times['irn_train_s'] = run([
-            py, 'tools/train.py', IRN_CONFIG, '--work-dir',
-            paths.irn_work_dir, '--resume',
-            *cfg_options(options + [f'randomness.seed={seed}'])
-        ])
-    eval_json = osp.join(paths.root, 'pseudo_label_eval.json')
-    if not (all_present(paths.pseudo_label_dir, names, '.png')
-            and osp.isfile(osp.join(ROOT, eval_json))):
-        times['pseudo_label_s'] = run([
-            py, 'tools/test.py', IRN_CONFIG, ckpt, '--work-dir',
-            paths.irn_work_dir, '--out-json', eval_json,
-            *cfg_options(options)
-        ])
-    cam_crf = cam_crf_cross_validated(demo, paths)
-    run([
-        py, 'tools/draw_overlays.py', IRN_CONFIG, '--out-dir',
-        paths.pseudo_label_overlay_dir, '--split',
-        'ImageSets/Segmentation/train_dev.txt', '--num', '8',
-        *cfg_options(options)
-    ])
+    crf = [read_json(osp.join(paths.root, f'cam_crf_eval_half{k}.json'))
+           for k in range(2)]
     return dict(
         relation_label_dir=paths.relation_label_dir,
         pseudo_label_dir=paths.pseudo_label_dir,
         pseudo_label_overlay_dir=paths.pseudo_label_overlay_dir,
-        pseudo_label_miou=miou_of(read_json(eval_json)),
-        pseudo_label_miou_half1=label_dir_miou(
-            demo, paths.pseudo_label_dir,
-            osp.join(paths.root, 'train_dev_half1.txt')),
-        cam_crf_miou_cv=cam_crf,
-        cam_threshold_t0=t0,
-        **times)
+        pseudo_label_miou=miou_of(read_json(
+            runner.metrics_json(runner._stage('pseudo_labels')))),
+        pseudo_label_miou_half1=read_json(
+            osp.join(paths.root, 'pseudo_label_eval_half1.json'))['mIoU'],
+        cam_crf_miou_cv=float(np.mean([c['mIoU'] for c in crf])),
+        cam_threshold_t0=read_json(osp.join(
+            paths.root, 'cam_eval_half0.json'))['best_threshold'],
+        relation_label_s=stage_seconds(runner, 'relation_labels'),
+        irn_train_s=stage_seconds(runner, 'irn_train'),
+        pseudo_label_s=stage_seconds(runner, 'pseudo_labels'))
 
 
-def walked_bg_power(t: float) -> float:
-    """Exponent a with ``(1 - t) ** a = t``: the walked background equals a
-    CAM score of t, the CAM's chosen background threshold."""
-    if not 0 < t < 1:
-        raise ValueError(f'background threshold must be in (0, 1), got {t}')
-    return math.log(t) / math.log(1 - t)
-
-
-def label_dir_miou(demo: Demo, label_dir: str, split: str,
-                   num_classes: int = 15) -> float:
-    """mIoU (%) of ``label_dir/NAME.png`` against the masks of ``split``."""
-    from rpnet_mmseg.evaluation.metrics.cam_metric import \
-        iou_from_confusion
-    from rpnet_mmseg.fileio import read_mask
-    with open(osp.join(ROOT, split)) as f:
-        names = [line.strip() for line in f if line.strip()]
-    conf = np.zeros((num_classes, num_classes), np.int64)
-    for n in names:
-        mask = read_mask(
-            osp.join(ROOT, demo.data_root, 'SegmentationClass', n + '.png'))
-        pred = read_mask(osp.join(ROOT, label_dir, n + '.png'))
-        valid = mask != 255
-        conf += np.bincount(
-            num_classes * mask[valid].astype(np.int64) +
-            pred[valid].astype(np.int64),
-            minlength=num_classes**2).reshape(num_classes, num_classes)
-    return float(100 * np.nanmean(iou_from_confusion(conf)))
-
-
-def cam_crf_cross_validated(demo: Demo, paths: StagePaths) -> float:
-    """CAM + CRF mIoU on ``train_dev``, t chosen on the other half.
-
-    The baseline the IRN stage must beat: each half's label maps at the
-    background score t that is best on the other half (from the CAM
-    stage's ``cam_eval_half{k}.json``), refined by IRN's dense CRF
-    (``tools/eval_cams.py --crf``); the mean of the two halves.
-    """
-    scores = []
-    for k in range(2):
-        chosen = read_json(osp.join(paths.root, f'cam_eval_half{k}.json'))
-        out = osp.join(paths.root, f'cam_crf_eval_half{1 - k}.json')
-        done = read_json(out) if osp.isfile(osp.join(ROOT, out)) else None
-        if done and done['best_threshold'] == chosen['best_threshold']:
-            scores.append(done['mIoU'])
-            continue
-        split = osp.join(ROOT, paths.root, f'train_dev_half{1 - k}.txt')
-        scores.append(
-            eval_cams(demo, paths.cam_dir, split, out, [
-                '--crf', '--thresholds', str(chosen['best_threshold'])
-            ])['mIoU'])
-    return float(np.mean(scores))
-
-
-def run_segment_stage(demo: Demo, name: str, seed: int) -> Dict:
-    """DeepLab-LargeFOV on a run's pseudo-labels; predictions on ``val``."""
+def segment_result(demo: Demo, runner: PipelineRunner, name: str,
+                   seed: int) -> Dict:
+    """The segmentation stage's numbers of one run."""
     paths = demo.paths(name, seed)
-    cam_epochs = Config.fromfile(osp.join(
-        ROOT, EXPERIMENTS[name][0])).train_cfg.max_epochs
-    # The backbone starts from this run's CAM network.
-    options = demo.options(SEG_CONFIG, paths) + [
-        'model.backbone.init_cfg.checkpoint='
-        f'{paths.cam_checkpoint(cam_epochs)}'
-    ]
-    cfg = Config.fromfile(osp.join(ROOT, SEG_CONFIG))
-    py = sys.executable
-    times = dict(seg_train_s=0.0, seg_test_s=0.0, seg_test_crf_s=0.0)
-    last = osp.join(paths.seg_work_dir, f'iter_{cfg.train_cfg.max_iters}.pth')
-    if not osp.isfile(osp.join(ROOT, last)):
-        times['seg_train_s'] = run([
-            py, 'tools/train.py', SEG_CONFIG, '--work-dir',
-            paths.seg_work_dir, '--resume',
-            *cfg_options(options + [f'randomness.seed={seed}'])
-        ])
-    best = sorted(glob.glob(osp.join(ROOT, paths.seg_work_dir,
-                                     'best_mIoU_*.pth')))
-    ckpt = osp.relpath(best[-1], ROOT) if best else last
-    names = demo.split_names('ImageSets/Segmentation/val.txt')
-    results = {}
-    for key, config, pred_dir in (('', SEG_CONFIG, paths.pred_dir),
-                                  ('_crf', SEG_CRF_CONFIG,
-                                   paths.pred_dir_crf)):
-        eval_json = osp.join(paths.seg_work_dir, f'val_eval{key}.json')
-        if not (all_present(pred_dir, names, '.png')
-                and osp.isfile(osp.join(ROOT, eval_json))):
-            times[f'seg_test{key}_s'] = run([
-                py, 'tools/test.py', config, ckpt, '--work-dir',
-                paths.seg_work_dir, '--out-json', eval_json,
-                *cfg_options(demo.options(config, paths))
-            ])
-        results[f'miou{key}'] = miou_of(read_json(eval_json))
+    ckpt = runner.read_record('seg_train')['output']
     return dict(
         cam_run=f'{name}/seed_{seed}',
         checkpoint=ckpt,
         pred_dir=paths.pred_dir,
         pred_dir_crf=paths.pred_dir_crf,
-        **results,
-        **times)
+        miou=miou_of(read_json(runner.metrics_json(
+            runner._stage('seg_preds')))),
+        miou_crf=miou_of(read_json(runner.metrics_json(
+            runner._stage('seg_preds_crf')))),
+        seg_train_s=stage_seconds(runner, 'seg_train'),
+        seg_test_s=stage_seconds(runner, 'seg_preds'),
+        seg_test_crf_s=stage_seconds(runner, 'seg_preds_crf'))
 
 
 def mean_std(runs: Sequence[Dict], key: str) -> Dict[str, float]:
@@ -487,20 +326,6 @@ def print_table(summary: Dict, names: Sequence[str]) -> None:
     if seg:
         print(f'segmentation ({seg["cam_run"]}): val_dev mIoU '
               f'{seg["miou"]:.2f}, with CRF {seg["miou_crf"]:.2f}')
-
-
-def keep_times(old: Sequence[Dict], new: Dict) -> Dict:
-    """``new`` with the stage times of ``old[0]`` where ``new`` skipped.
-
-    A re-run skips the stages whose outputs are complete and reports 0 s
-    for them; the summary keeps the time the stage took when it ran.
-    """
-    if not old:
-        return new
-    return {
-        k: old[0].get(k, v) if k.endswith('_s') and v == 0.0 else v
-        for k, v in new.items()
-    }
 
 
 def update_summary(path: str, change: Callable[[Dict], None]) -> Dict:
@@ -571,28 +396,32 @@ def main() -> None:
     start = time.time()
     out = osp.join(ROOT, args.work_dir, 'summary.json')
     os.makedirs(osp.dirname(out), exist_ok=True)
-    seed = args.seeds[0]
-    for name in args.only:
-        for s in args.seeds:
-            try:
-                result = run_cam_stage(demo, name, s, args.subset)
-            except DeadStageError as e:
-                sys.exit(f'error: {e}')
-            update_summary(out, lambda d: d.update({name: {
-                **d.get(name, {}),
-                **summarize(name, [r for r in d.get(name, {}).get('runs', [])
-                                   if r['seed'] != s] + [keep_times(
-                                       [r for r in d.get(name, {}).get(
-                                           'runs', []) if r['seed'] == s],
-                                       result)], args.subset)
-            }}))
-        if name in args.refine:
-            refined = run_refine_stage(demo, name, seed)
-            update_summary(
-                out, lambda d: d[name].update(keep_times([d[name]], refined)))
-        if name in args.segment:
-            seg = run_segment_stage(demo, name, seed)
-            update_summary(out, lambda d: d.update(segmentation=seg))
+    first = args.seeds[0]
+    try:
+        for name in args.only:
+            for s in args.seeds:
+                part = 'cam'
+                if s == first and name in args.segment:
+                    part = 'segment'
+                elif s == first and name in args.refine:
+                    part = 'refine'
+                runner = run_pipeline(demo, name, s, args.subset,
+                                      LAST_STAGE[part])
+                result = cam_result(demo, runner, name, s, args.subset)
+                update_summary(out, lambda d: d.update({name: {
+                    **d.get(name, {}),
+                    **summarize(name, [r for r in d.get(name, {}).get(
+                        'runs', []) if r['seed'] != s] + [result],
+                                args.subset)
+                }}))
+                if part in ('refine', 'segment'):
+                    refined = refine_result(demo, runner, name, s)
+                    update_summary(out, lambda d: d[name].update(refined))
+                if part == 'segment':
+                    seg = segment_result(demo, runner, name, s)
+                    update_summary(out, lambda d: d.update(segmentation=seg))
+    except (DeadStageError, StageFailedError, PipelineLockedError) as e:
+        sys.exit(f'error: {e}')
     total = time.time() - start
     summary = update_summary(out, lambda d: d.update(last_total_s=total))
     print_table(summary, args.only)

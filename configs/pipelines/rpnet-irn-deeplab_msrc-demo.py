@@ -78,7 +78,10 @@ stages = dict(
         kind='script', script='tools/draw_overlays.py', config=irn_config,
         args=['--out-dir', '{output}', '--split', train_dev, '--num', '8'],
         output='pseudo_label_overlay_dir'),
-    seg_train=dict(kind='train', config=seg_config, work_dir='seg_work_dir'),
+    # DeepLab's backbone starts from this run's CAM network
+    seg_train=dict(
+        kind='train', config=seg_config, work_dir='seg_work_dir',
+        cfg_options={'model.backbone.init_cfg.checkpoint': '{cam_train}'}),
     seg_preds=dict(kind='test', config=seg_config, checkpoint='seg_train',
                    output='pred_dir', report={'DeepLab (val_dev)': 'mIoU'}),
     seg_preds_crf=dict(kind='test', config=seg_crf_config,

@@ -22,9 +22,11 @@ by ``work_dir``; its output is the final checkpoint. ``test`` runs
 of an earlier ``train`` stage, its writer pointed at ``output``; its
 metrics go to ``ROOT/STAGE.json``. ``script`` runs any tool with ``args``
 (and the stage config as first argument when ``config`` is given).
-``output`` is a :class:`StagePaths` attribute or a template; templates may
-use ``{root}``, ``{data_root}``, every :class:`StagePaths` folder and the
-JSON output of an earlier stage (``{cam_eval[best_threshold]}``).
+``output`` is a :class:`StagePaths` attribute or a template; templates (in
+``output``, ``args`` and string values of ``cfg_options``) may use
+``{root}``, ``{data_root}``, ``{output}``, every :class:`StagePaths`
+folder, and an earlier stage by name: its JSON output's values
+(``{cam_eval[best_threshold]}``) or its output path (``{cam_train}``).
 
 Each stage config is the shipped config re-rooted at the run folder (its
 ``work_root`` and ``data_root`` prefixes, see
@@ -271,7 +273,8 @@ class PipelineRunner:
             if isinstance(value, property):
                 ctx[attr] = getattr(self.paths, attr)
         for name, info in done.items():
-            ctx[name] = info.get('json', {})
+            # a JSON output's values, else the output's path
+            ctx[name] = info['json'] if 'json' in info else info['output']
         return ctx
 
     def _format(self, text: str, done: Dict[str, Dict],
@@ -284,13 +287,10 @@ class PipelineRunner:
                 for f in string.Formatter().parse(text) if f[1]}
         names = [s.name for s in self.stages]
         for u in sorted(used):
-            if u in ctx and not (u in done and 'json' not in done[u]):
-                continue
             if u in done and done[u].get('pending'):
                 raise _Pending(u)
-            if u in done:
-                raise ValueError(f'{text!r}: stage {u!r} wrote no JSON '
-                                 f'({done[u]["output"]})')
+            if u in ctx:
+                continue
             if u in names:
                 raise ValueError(
                     f'{text!r}: stage {u!r} comes later in `stages`; order '
@@ -543,8 +543,19 @@ class PipelineRunner:
     def run(self,
             start: Optional[str] = None,
             until: Optional[str] = None,
-            dry_run: bool = False) -> Dict[str, Dict]:
-        """Run the pipeline under its lock; return each stage's info."""
+            dry_run: bool = False,
+            checks: Optional[Dict[str, Any]] = None) -> Dict[str, Dict]:
+        """Run the pipeline under its lock; return each stage's info.
+
+        Args:
+            start (str, optional): First stage to run; the earlier ones
+                must be up to date.
+            until (str, optional): Last stage to run.
+            dry_run (bool): Say what would run; run nothing.
+            checks (dict, optional): Stage name -> callable run after that
+                stage is up to date (e.g. a health check that raises to
+                stop the pipeline before anything reads a dead output).
+        """
         names = [s.name for s in self.stages]
         for value in (start, until):
             if value is not None and value not in names:
@@ -575,6 +586,8 @@ class PipelineRunner:
                 self._announce(i, stage, verdict, bad)
                 if verdict != 'done' and not dry_run:
                     self._execute(stage, plan, verdict, bad, lock)
+                if checks and stage.name in checks and not dry_run:
+                    checks[stage.name]()
                 record = self.read_record(stage.name) or {}
                 info = dict(output=plan['output'],
                             sha1=(record.get('fingerprint') or {}).get('sha1'))

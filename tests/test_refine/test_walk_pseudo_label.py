@@ -6,7 +6,7 @@ import torch.nn.functional as F
 
 from rpnet_mmseg.refine import (IRN_CRF_PARAMS, PathIndex, crf_refine_label,
                                 dense_propagate_reference,
-                                walk_to_pseudo_label)
+                                walk_to_pseudo_label, walked_bg_power)
 
 
 def _two_regions(h=5, w=8):
@@ -155,3 +155,18 @@ def test_crf_refine_label_follows_the_image_and_keeps_ids():
     # No class: the label is returned as it is.
     zero = torch.zeros(40, 40, dtype=torch.long)
     assert crf_refine_label(image, zero, torch.zeros(0)) is zero
+
+
+@pytest.mark.parametrize('t', [0.15, 0.3, 0.5, 0.7])
+def test_walked_background_equals_the_cam_at_t(t):
+    power = walked_bg_power(t)
+    assert (1 - t)**power == pytest.approx(t)
+    # Below t the background wins, above it the class.
+    assert (1 - (t - 0.05))**power > t - 0.05
+    assert (1 - (t + 0.05))**power < t + 0.05
+
+
+def test_walked_bg_power_rejects_bad_thresholds():
+    for t in (0.0, 1.0, -0.2):
+        with pytest.raises(ValueError, match='background threshold'):
+            walked_bg_power(t)
