@@ -9,9 +9,11 @@ Two things can make that wrong, and both are refused or avoided here:
   (:func:`resume_checkpoint`);
 - the run's config or inputs changed since the work dir was started (other
   relation labels, pseudo-labels or CAM weights, another schedule): the
-  work dir records the resolved config in ``.rpnet_train.json`` when
+  work dir records the resolved config and the content sha1 of its
+  training labels (``pseudo_label_dir``) in ``.rpnet_train.json`` when
   training starts (:func:`write_train_record`), and resuming under a
-  different one is refused with the changed keys named
+  different one, or on labels rewritten since, is refused with the changes
+  named
   (:func:`check_resume_config`). Pipelines put the identity of each input
   folder in the config (``stage_inputs``), so a change of input content is
   a change of config.
@@ -152,8 +154,41 @@ def _identity(cfg: Config) -> Dict[str, Any]:
     }
 
 
+def _label_dirs(node: Any) -> List[str]:
+    """``pseudo_label_dir`` folders a training dataset config reads (through
+    dataset wrappers): the labels an earlier stage wrote."""
+    found: List[str] = []
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            if key == 'pseudo_label_dir' and isinstance(value, str):
+                found.append(value)
+            elif isinstance(value, (Mapping, list, tuple)):
+                found += _label_dirs(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            found += _label_dirs(value)
+    return found
+
+
+def label_fingerprints(cfg: Config) -> Dict[str, Optional[str]]:
+    """Content sha1 of every label folder the training set reads.
+
+    Args:
+        cfg (Config): The resolved config.
+
+    Returns:
+        dict: folder -> content sha1 (None if the folder does not exist).
+    """
+    from ..pipeline.fingerprint import fingerprint
+    loader = cfg.get('train_dataloader') or {}
+    return {
+        d: fingerprint(d)['sha1']
+        for d in sorted(set(_label_dirs(loader.get('dataset'))))
+    }
+
+
 def write_train_record(cfg: Config, work_dir: str) -> None:
-    """Record the config a work dir's training runs under.
+    """Record the config and the training labels a work dir starts with.
 
     Args:
         cfg (Config): The resolved config (options merged).
@@ -161,7 +196,9 @@ def write_train_record(cfg: Config, work_dir: str) -> None:
     """
     save_text_atomic(
         osp.join(work_dir, TRAIN_RECORD),
-        json.dumps({'config': _identity(cfg)}, indent=1, sort_keys=True))
+        json.dumps({'config': _identity(cfg),
+                    'labels': label_fingerprints(cfg)},
+                   indent=1, sort_keys=True))
 
 
 def check_resume_config(cfg: Config, work_dir: str) -> Optional[str]:
@@ -185,13 +222,22 @@ def check_resume_config(cfg: Config, work_dir: str) -> Optional[str]:
                 'checkpoints were trained with this config and inputs')
     try:
         with open(path) as f:
-            recorded = json.load(f)['config']
+            record = json.load(f)
+        recorded = record['config']
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise ResumeMismatchError(
             f'{path}: unreadable training record ({e})') from e
     now = _identity(cfg)
     changed = sorted(k for k in set(recorded) | set(now)
                      if recorded.get(k, '<absent>') != now.get(k, '<absent>'))
+    # the labels themselves (a folder rewritten in place by an earlier stage)
+    old_labels = record.get('labels') or {}
+    for folder, sha1 in label_fingerprints(cfg).items():
+        if folder in old_labels and old_labels[folder] != sha1:
+            recorded[f'<content of {folder}>'] = (old_labels[folder]
+                                                  or 'missing')[:12]
+            now[f'<content of {folder}>'] = (sha1 or 'missing')[:12]
+            changed.append(f'<content of {folder}>')
     if not changed:
         return None
     shown = '\n'.join(

@@ -53,3 +53,18 @@ def test_changed_config_is_named(tmp_path):
     warning = check_resume_config(same, str(tmp_path / 'fresh'))
     assert 'no .rpnet_train.json' in warning
     assert osp.isfile(tmp_path / '.rpnet_train.json')
+
+
+def test_rewritten_training_labels_are_named(tmp_path):
+    labels = tmp_path / 'pseudo_labels'
+    labels.mkdir()
+    (labels / 'a.png').write_bytes(b'one')
+    cfg = Config(dict(train_dataloader=dict(dataset=dict(
+        type='RepeatDataset', dataset=dict(
+            type='PseudoLabelSegDataset', pseudo_label_dir=str(labels))))))
+    write_train_record(cfg, str(tmp_path))
+    assert check_resume_config(cfg, str(tmp_path)) is None
+    (labels / 'a.png').write_bytes(b'two')  # a new IRN run, same folder
+    with pytest.raises(ResumeMismatchError,
+                       match=f'<content of {labels}>'):
+        check_resume_config(cfg, str(tmp_path))
