@@ -21,7 +21,9 @@ from mmengine.structures import PixelData
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(
     p for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
-                         recursive=True) if '_base_' not in p)
+                         recursive=True)
+    # model configs: not the bases, not the pipelines (which name them)
+    if '_base_' not in p and f'{osp.sep}pipelines{osp.sep}' not in p)
 IDS = [osp.relpath(p, osp.join(REPO, 'configs')) for p in CONFIGS]
 
 

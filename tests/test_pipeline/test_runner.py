@@ -173,3 +173,23 @@ def test_commands_per_launcher(script_pipeline, tmp_path):
         'bash', 'tools/slurm_train.sh', 'p', 'rpnet_train', 'x.py']
     with pytest.raises(ValueError, match='needs --partition'):
         PipelineRunner(cfg, str(tmp_path), launcher='slurm')
+
+
+def test_demo_pipeline_plans_every_stage(tmp_path):
+    """The MSRC demo pipeline resolves (the VOC and COCO ones run end to
+    end in test_pipeline_configs.py): stage configs load, outputs and
+    commands are derived, nothing runs."""
+    from rpnet_mmseg.pipeline import load_pipeline
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    path = os.path.join(repo, 'configs', 'pipelines',
+                        'rpnet-irn-deeplab_msrc-demo.py')
+    runner = PipelineRunner(
+        load_pipeline(path, work_dir=str(tmp_path / 'run')), repo)
+    runner.run(dry_run=True)
+    assert set(runner.verdicts.values()) == {'new'}
+    assert list(runner.verdicts)[0] == 'cam_train'
+    assert not os.path.exists(tmp_path / 'run' / 'cams')
+    columns = [c for _, c, _ in runner.results()]
+    assert any(c.startswith('CAM') for c in columns)
+    assert any(c.startswith('DeepLab') for c in columns)
