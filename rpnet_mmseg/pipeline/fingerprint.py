@@ -15,7 +15,7 @@ import os
 import os.path as osp
 from typing import Dict, List, Mapping, Optional
 
-__all__ = ['fingerprint', 'changed_files', 'content_sha1']
+__all__ = ['fingerprint', 'changed_files', 'content_sha1', 'listing_sha1']
 
 _CHUNK = 1 << 20
 
@@ -109,3 +109,24 @@ def changed_files(path: str, recorded: Mapping) -> List[str]:
     return sorted(
         n for n in names if n not in now['files'] or n not in before
         or now['files'][n][2] != before[n][2])
+
+
+def listing_sha1(path: str) -> Optional[str]:
+    """A cheap identity of a folder's files: names, sizes and mtimes.
+
+    Reads no file, so it costs a ``stat`` per file; any rewrite changes it
+    (a file rewritten with the same bytes too).
+
+    Args:
+        path (str): A local folder.
+
+    Returns:
+        str | None: Hex digest, None if the folder does not exist.
+    """
+    if not osp.isdir(path):
+        return None
+    digest = hashlib.sha1()
+    for rel in _visible_files(path):
+        st = os.stat(osp.join(path, rel))
+        digest.update(f'{rel}\0{st.st_size}\0{st.st_mtime_ns}\n'.encode())
+    return digest.hexdigest()

@@ -251,3 +251,42 @@ def test_stage_inputs_make_another_producer(tmp_path):
     hand_over(dict(cams='aaa'))  # the same inputs: resumed
     with pytest.raises(StaleOutputError, match='stage_inputs'):
         hand_over(dict(cams='bbb'))
+
+
+def test_rewritten_cam_folder_makes_another_producer(tmp_path):
+    """Without a pipeline, the CAM folder the test pipeline reads is part
+    of the producer: CAMs rewritten in place are not resumed into."""
+    import types
+
+    from mmengine.config import Config
+    from torch import nn
+
+    from rpnet_mmseg.engine import StageProvenanceHook
+    from rpnet_mmseg.evaluation import LabelPNGWriter
+    from rpnet_mmseg.fileio import StaleOutputError
+
+    out, cams = str(tmp_path / 'pseudo_labels'), tmp_path / 'cams'
+    cams.mkdir()
+    (cams / 'im_0.npz').write_bytes(b'old')
+    model = nn.Linear(2, 2)
+    cfg = Config(dict(model=dict(type='X'), test_dataloader=dict(
+        dataset=dict(pipeline=[dict(type='LoadCAMFromFile',
+                                    cam_dir=str(cams))]))))
+
+    def hand_over():
+        writer = LabelPNGWriter(output_dir=out)
+        runner = types.SimpleNamespace(
+            cfg=cfg, model=model, _load_from='w.pth',
+            test_loop=types.SimpleNamespace(
+                evaluator=types.SimpleNamespace(metrics=[writer]),
+                dataloader=None))
+        StageProvenanceHook()._hand_over(runner, 'test')
+
+    hand_over()
+    open(osp.join(out, 'im_0.png'), 'wb').close()
+    with open(osp.join(out, '.rpnet_written.rank0.txt'), 'w') as f:
+        f.write('im_0.png\n')
+    hand_over()  # same CAMs: resumed
+    (cams / 'im_0.npz').write_bytes(b'new CAMs')
+    with pytest.raises(StaleOutputError, match='cam_dirs'):
+        hand_over()

@@ -9,8 +9,24 @@ from mmseg.registry import HOOKS
 from ...evaluation.metrics.stage_writer import StageWriter
 from ...fileio import (StaleOutputError, describe_producer, folder_state,
                        make_producer, read_record)
+from ...pipeline.fingerprint import listing_sha1
 
 HOOK_TYPE = 'StageProvenanceHook'
+
+
+def _cam_dirs(node: Any) -> List[str]:
+    """``cam_dir`` values inside a dataset config (its transforms)."""
+    found: List[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == 'cam_dir' and isinstance(value, str):
+                found.append(value)
+            elif isinstance(value, (dict, list, tuple)):
+                found += _cam_dirs(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            found += _cam_dirs(value)
+    return found
 
 
 def _dataset_skip_done_dir(dataset: Any) -> Optional[str]:
@@ -34,8 +50,10 @@ class StageProvenanceHook(Hook):
     sha1 of the model and the loop's dataset settings, the loaded
     checkpoint (``load_from``), and the sha1 of the model's current weights
     (so that a val loop during training sees new weights each epoch), and
-    the config's ``stage_inputs`` when a pipeline set them (the content
-    sha1 of every folder the run reads). Each
+    what the run reads: the config's ``stage_inputs`` when a pipeline set
+    them (the content sha1 of every earlier output), else a listing sha1
+    (names, sizes, times) of each ``cam_dir`` of the loop's data pipeline,
+    so new CAMs in the same folder make another producer. Each
     :class:`StageWriter` in the loop's evaluator then checks its folder
     against it (see :class:`StageWriter`). ``tools/train.py`` and
     ``tools/test.py`` add the hook when the config lacks it; with mmseg's
@@ -75,16 +93,25 @@ class StageProvenanceHook(Hook):
             return
         checkpoint = getattr(runner, '_load_from', None) or \
             runner.cfg.get('load_from')
-        # A pipeline names the content of the folders the run reads
-        # (``stage_inputs``): new CAMs make another producer of the
-        # pseudo-labels even with the same IRN weights.
+        # New CAMs make another producer of the pseudo-labels even with the
+        # same IRN weights: a pipeline names the content of what the run
+        # reads (``stage_inputs``); otherwise the CAM folders the loop's
+        # data pipeline reads are identified by their files' sizes and
+        # times.
         inputs = runner.cfg.get('stage_inputs')
+        if inputs:
+            extra = dict(stage_inputs=dict(inputs))
+        else:
+            loader = runner.cfg.get(f'{mode}_dataloader') or {}
+            dirs = sorted(set(_cam_dirs(loader.get('dataset'))))
+            extra = dict(cam_dirs={d: listing_sha1(d)
+                                   for d in dirs}) if dirs else None
         producer = make_producer(
             stage=HOOK_TYPE,
             config=runner.cfg,
             checkpoint=checkpoint,
             model=runner.model,
-            extra=dict(stage_inputs=dict(inputs)) if inputs else None,
+            extra=extra,
             loop=mode)
         dataloader = getattr(loop, 'dataloader', None)
         done_dir = _dataset_skip_done_dir(getattr(dataloader, 'dataset', None))
