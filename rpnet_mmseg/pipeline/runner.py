@@ -60,6 +60,7 @@ import hashlib
 import json
 import os
 import os.path as osp
+import re
 import string
 import sys
 import time
@@ -221,6 +222,9 @@ class PipelineRunner:
         if not cfg.get('work_dir'):
             raise ValueError('a pipeline config needs work_dir')
         self.root = str(cfg.work_dir)
+        # the run folder as written, not a longer name that starts with it
+        self._root_pattern = re.compile(
+            re.escape(self.root.rstrip('/')) + r'(?=[/\'"\s,\])]|$)')
         self.data_root = cfg.get('data_root')
         # randomness.seed of training stages whose config sets none
         self.seed = cfg.get('seed', 0)
@@ -441,15 +445,23 @@ class PipelineRunner:
             inputs = self._inputs(stage, None, args, fmt_used, done)
             text = ''
         argv = self.command(stage, cfg_file, output, args, done)
+        # Where the run folder is does not change what a stage makes: a
+        # moved or copied run folder keeps its identities.
         identity = _sha1({
-            'kind': stage.kind, 'config': text, 'inputs': inputs,
+            'kind': stage.kind, 'config': self._unrooted(text),
+            'inputs': inputs,
             # the command without the launch (GPUs, launcher, python)
-            'args': args, 'script': stage.script,
-            'checkpoint': stage.checkpoint, 'skip_done': stage.skip_done
+            'args': [self._unrooted(a) for a in args],
+            'script': stage.script, 'checkpoint': stage.checkpoint,
+            'skip_done': stage.skip_done
         })
         return dict(output=output, cfg=cfg, cfg_file=cfg_file, argv=argv,
                     identity=identity, inputs=inputs, config_text=text,
-                    config_sha1=_sha1(own_text))
+                    config_sha1=_sha1(self._unrooted(own_text)))
+
+    def _unrooted(self, text: str) -> str:
+        """``text`` with the run folder's path replaced by ``<run>``."""
+        return self._root_pattern.sub('<run>', text)
 
     def verdict(self, stage: Stage, plan: Dict) -> Tuple[str, List[str]]:
         """``('done' | 'new' | 'changed' | 'resume' | 'damaged', files)``."""

@@ -193,3 +193,21 @@ def test_demo_pipeline_plans_every_stage(tmp_path):
     columns = [c for _, c, _ in runner.results()]
     assert any(c.startswith('CAM') for c in columns)
     assert any(c.startswith('DeepLab') for c in columns)
+
+
+def test_a_moved_run_folder_is_up_to_date(script_pipeline, tmp_path):
+    """Identities do not hold the run folder's path: a run copied or moved
+    elsewhere reruns nothing."""
+    import shutil
+    make_cfg, calls = script_pipeline
+    _run(make_cfg(), tmp_path)
+    shutil.copytree(tmp_path / 'run', tmp_path / 'moved')
+    cfg = make_cfg()
+    cfg.work_dir = str(tmp_path / 'moved')
+    runner = _run(cfg, tmp_path)
+    assert runner.verdicts == {'make': 'done', 'total': 'done'}
+    assert calls() == ['make', 'sum']
+    # a sibling whose name starts with the run folder's is not the run
+    assert runner._unrooted(str(tmp_path / 'moved2' / 'x')) == str(
+        tmp_path / 'moved2' / 'x')
+    assert runner._unrooted(str(tmp_path / 'moved' / 'x')) == '<run>/x'
