@@ -255,6 +255,7 @@ def test_resume(data):
     assert osp.isfile(osp.join(work, 'iter_4.pth'))
     res, out = _cli([
         'tools/train.py', cfg, '--work-dir', work, '--resume',
+        '--resume-changed',  # a longer schedule is a changed config
         '--cfg-options', 'train_cfg.max_iters=8', 'param_scheduler.0.end=8'
     ])
     assert res.returncode == 0, out[-3000:]

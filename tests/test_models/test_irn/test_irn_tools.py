@@ -88,9 +88,9 @@ def test_resume_continues_training(trained_irn, run_tool):
     work = str(trained.tmp / 'work_resume')
     shutil.copytree(trained.work, work)
     res = run_tool([
-        trained.cfg, '--work-dir', work, '--resume', '--cfg-options',
-        'train_cfg.max_epochs=2'
-    ])
+        trained.cfg, '--work-dir', work, '--resume', '--resume-changed',
+        '--cfg-options', 'train_cfg.max_epochs=2'
+    ])  # a longer schedule is a changed config: --resume-changed
     out = res.stdout + res.stderr
     assert res.returncode == 0, out[-3000:]
     assert 'resumed epoch: 1' in out
