@@ -146,9 +146,26 @@ def flatten_config(cfg: Any, prefix: str = '') -> Dict[str, Any]:
 
 
 def _identity(cfg: Config) -> Dict[str, Any]:
-    """The flattened config without the launching tool's own entries."""
+    """The flattened config without the launching tool's own entries, with
+    the run's own folders (``work_root`` of the pipeline bases, the work
+    dir) written as ``<work_root>`` / ``<work_dir>``: a work dir copied or
+    moved with its run resumes."""
+    roots = sorted(
+        ((str(cfg.get(k)).rstrip('/'), f'<{k}>')
+         for k in ('work_root', 'work_dir') if cfg.get(k)),
+        key=lambda r: -len(r[0]))
+    patterns = [(re.compile(re.escape(root) + r'(?=/|$)'), name)
+                for root, name in roots]
+
+    def unrooted(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        for pattern, name in patterns:
+            value = pattern.sub(name, value)
+        return value
+
     return {
-        k: v
+        k: unrooted(v)
         for k, v in flatten_config(cfg).items()
         if k.split('.')[0] not in _LAUNCH_KEYS
     }

@@ -68,3 +68,23 @@ def test_rewritten_training_labels_are_named(tmp_path):
     with pytest.raises(ResumeMismatchError,
                        match=f'<content of {labels}>'):
         check_resume_config(cfg, str(tmp_path))
+
+
+def test_a_moved_run_resumes(tmp_path):
+    """Paths under the run's own folders do not count: a copied run dir
+    resumes, another input folder does not."""
+    import json
+
+    def cfg(root, labels):
+        return Config(dict(work_root=root, work_dir=root + '/irn',
+                           cam_dir=root + '/cams', data=labels,
+                           sibling='runs/a_other/x'))
+    write_train_record(cfg('runs/a', 'data/x'), str(tmp_path))
+    assert check_resume_config(cfg('runs/b', 'data/x'), str(tmp_path)) \
+        is None
+    with pytest.raises(ResumeMismatchError, match="data: 'data/x'"):
+        check_resume_config(cfg('runs/b', 'data/y'), str(tmp_path))
+    with open(tmp_path / '.rpnet_train.json') as f:
+        recorded = json.load(f)['config']
+    assert recorded['cam_dir'] == '<work_root>/cams'
+    assert recorded['sibling'] == 'runs/a_other/x'  # not under the root
