@@ -76,7 +76,9 @@ def _candidates(work_dir: str) -> List[str]:
         with open(pointer) as f:
             target = f.read().strip()
         if target:
-            found.append(target)
+            # mmengine writes an absolute path: in a copied or moved work
+            # dir it names the original's file, so read it as a name here
+            found.append(osp.join(work_dir, osp.basename(target)))
     numbered = []
     if osp.isdir(work_dir):
         for name in sorted(os.listdir(work_dir)):

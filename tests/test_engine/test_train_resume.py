@@ -36,6 +36,14 @@ def test_resume_checkpoint_takes_the_newest_complete_one(tmp_path):
     assert path == str(tmp_path / 'epoch_2.pth')  # 10 sorts after 2
     assert broken == [bad]
     assert resume_checkpoint(str(tmp_path / 'none')) == (None, [])
+    # A copied work dir: the pointer names the original's (complete) file,
+    # which must not be resumed from.
+    other = tmp_path / 'original'
+    other.mkdir()
+    _save(str(other / 'epoch_10.pth'))
+    (tmp_path / 'last_checkpoint').write_text(str(other / 'epoch_10.pth'))
+    assert resume_checkpoint(str(tmp_path)) == (
+        str(tmp_path / 'epoch_2.pth'), [bad])
 
 
 def test_changed_config_is_named(tmp_path):
