@@ -369,7 +369,22 @@ class PipelineRunner:
         """Earlier outputs this stage reads: name -> content sha1."""
         texts = list(argv)
         if cfg is not None:
-            texts += _string_leaves(cfg.to_dict())
+            cfg_dict = cfg.to_dict()
+            if stage.kind == 'script':
+                # a tool may read any key (make_relation_labels.py falls
+                # back on the top-level cam_dir)
+                texts += _string_leaves(cfg_dict)
+            else:
+                # mmengine's Runner reads the nested entries (model, data,
+                # evaluators, hooks) and load_from; a top-level folder
+                # variable of the *_dirs.py bases is only a declaration
+                # (its uses are nested), so naming every stage folder there
+                # makes no stage an input
+                texts += _string_leaves(
+                    [v for v in cfg_dict.values()
+                     if isinstance(v, (dict, list, tuple))])
+                if isinstance(cfg_dict.get('load_from'), str):
+                    texts.append(cfg_dict['load_from'])
         texts = [self.abs(t) for t in texts if t]
         inputs = {}
         for name, info in done.items():
@@ -456,6 +471,7 @@ class PipelineRunner:
             'skip_done': stage.skip_done
         })
         return dict(output=output, cfg=cfg, cfg_file=cfg_file, argv=argv,
+                    args=[self._unrooted(a) for a in args],
                     identity=identity, inputs=inputs, config_text=text,
                     config_sha1=_sha1(self._unrooted(own_text)))
 
@@ -487,7 +503,7 @@ class PipelineRunner:
         if record.get('config_sha1') != plan['config_sha1']:
             parts.append('config')
         if record.get('args') is not None and record.get('args') != \
-                plan['argv'][1:]:
+                plan['args']:
             parts.append('command')
         return parts or ['command']
 
@@ -646,7 +662,7 @@ class PipelineRunner:
         record = dict(stage=stage.name, identity=plan['identity'],
                       state='running', inputs=plan['inputs'],
                       config_sha1=plan['config_sha1'],
-                      args=plan['argv'][1:], output=plan['output'],
+                      args=plan['args'], output=plan['output'],
                       started=time.strftime('%Y-%m-%dT%H:%M:%S'))
         self.write_record(stage.name, record)
         print('  $ ' + ' '.join(plan['argv']), flush=True)

@@ -211,3 +211,28 @@ def test_a_moved_run_folder_is_up_to_date(script_pipeline, tmp_path):
     assert runner._unrooted(str(tmp_path / 'moved2' / 'x')) == str(
         tmp_path / 'moved2' / 'x')
     assert runner._unrooted(str(tmp_path / 'moved' / 'x')) == '<run>/x'
+
+
+def test_inputs_are_what_a_stage_reads(script_pipeline, tmp_path):
+    """A runner stage reads nested entries (and load_from); a folder named
+    only as a top-level variable (the *_dirs.py bases declare every stage
+    folder) is not an input. A script may read any key."""
+    from mmengine.config import Config
+
+    from rpnet_mmseg.pipeline import Stage
+    make_cfg, _ = script_pipeline
+    runner = PipelineRunner(make_cfg(), str(tmp_path))
+    made = str(tmp_path / 'run' / 'made')
+    done = {'make': dict(output=made, sha1='abc')}
+    train = Stage.from_cfg('t', dict(kind='train', config='c.py',
+                                     work_dir='irn_work_dir'))
+    script = Stage.from_cfg('s', dict(kind='script', script='x.py',
+                                      output='{root}/s'))
+    declared = Config(dict(made_dir=made, model=dict(depth=1)))
+    used = Config(dict(made_dir=made, model=dict(init=made + '/w.pth')))
+    loaded = Config(dict(load_from=made, model=dict(depth=1)))
+    assert runner._inputs(train, declared, [], set(), done) == {}
+    assert runner._inputs(train, used, [], set(), done) == {'make': 'abc'}
+    assert runner._inputs(train, loaded, [], set(), done) == {'make': 'abc'}
+    assert runner._inputs(script, declared, [], set(), done) == {
+        'make': 'abc'}
