@@ -173,22 +173,6 @@ def _identity(cfg: Config) -> Dict[str, Any]:
     }
 
 
-def _label_dirs(node: Any) -> List[str]:
-    """``pseudo_label_dir`` folders a training dataset config reads (through
-    dataset wrappers): the labels an earlier stage wrote."""
-    found: List[str] = []
-    if isinstance(node, Mapping):
-        for key, value in node.items():
-            if key == 'pseudo_label_dir' and isinstance(value, str):
-                found.append(value)
-            elif isinstance(value, (Mapping, list, tuple)):
-                found += _label_dirs(value)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            found += _label_dirs(value)
-    return found
-
-
 def label_fingerprints(cfg: Config) -> Dict[str, Optional[str]]:
     """Content sha1 of every label folder the training set reads.
 
@@ -199,10 +183,12 @@ def label_fingerprints(cfg: Config) -> Dict[str, Optional[str]]:
         dict: folder -> content sha1 (None if the folder does not exist).
     """
     from ..pipeline.fingerprint import fingerprint
+    from ..utils.config_retarget import values_of_key
     loader = cfg.get('train_dataloader') or {}
     return {
         d: fingerprint(d)['sha1']
-        for d in sorted(set(_label_dirs(loader.get('dataset'))))
+        for d in sorted(set(values_of_key(loader.get('dataset'),
+                                          'pseudo_label_dir')))
     }
 
 

@@ -72,7 +72,7 @@ from mmengine.config import Config
 from ..fileio.atomic import save_text_atomic
 from ..fileio.provenance import (STAGE_FILE, _manifests, output_files,
                                  written_files)
-from ..utils.config_retarget import retarget_options
+from ..utils.config_retarget import retarget_options, string_leaves
 from ..utils.stage_paths import StagePaths
 from .fingerprint import changed_files, fingerprint
 from .process import RunLock, run_stage
@@ -144,17 +144,6 @@ def _sha1(obj: Any) -> str:
     """sha1 of the canonical JSON of ``obj``."""
     return hashlib.sha1(
         json.dumps(obj, sort_keys=True, default=repr).encode()).hexdigest()
-
-
-def _string_leaves(obj: Any) -> List[str]:
-    """Every string inside a config dict / list."""
-    if isinstance(obj, str):
-        return [obj]
-    if isinstance(obj, dict):
-        return [s for v in obj.values() for s in _string_leaves(v)]
-    if isinstance(obj, (list, tuple)):
-        return [s for v in obj for s in _string_leaves(v)]
-    return []
 
 
 def _final_checkpoint(cfg: Config, work_dir: str) -> str:
@@ -373,16 +362,16 @@ class PipelineRunner:
             if stage.kind == 'script':
                 # a tool may read any key (make_relation_labels.py falls
                 # back on the top-level cam_dir)
-                texts += _string_leaves(cfg_dict)
+                texts += [v for _, v in string_leaves(cfg_dict)]
             else:
                 # mmengine's Runner reads the nested entries (model, data,
                 # evaluators, hooks) and load_from; a top-level folder
                 # variable of the *_dirs.py bases is only a declaration
                 # (its uses are nested), so naming every stage folder there
                 # makes no stage an input
-                texts += _string_leaves(
+                texts += [v for _, v in string_leaves(
                     [v for v in cfg_dict.values()
-                     if isinstance(v, (dict, list, tuple))])
+                     if isinstance(v, (dict, list, tuple))])]
                 if isinstance(cfg_dict.get('load_from'), str):
                     texts.append(cfg_dict['load_from'])
         texts = [self.abs(t) for t in texts if t]

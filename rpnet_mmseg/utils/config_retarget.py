@@ -9,10 +9,10 @@ that ``tools/train.py`` / ``tools/test.py`` accept.
 """
 from typing import Any, Dict, Iterator, List, Tuple
 
-__all__ = ['retarget_options']
+__all__ = ['retarget_options', 'string_leaves', 'values_of_key']
 
 
-def _string_leaves(node: Any, path: str = '') -> Iterator[Tuple[str, str]]:
+def string_leaves(node: Any, path: str = '') -> Iterator[Tuple[str, str]]:
     """Yield ``(dotted.path, value)`` of every string below ``node``."""
     if isinstance(node, dict):
         items = node.items()
@@ -23,7 +23,13 @@ def _string_leaves(node: Any, path: str = '') -> Iterator[Tuple[str, str]]:
             yield path, node
         return
     for key, value in items:
-        yield from _string_leaves(value, f'{path}.{key}' if path else str(key))
+        yield from string_leaves(value, f'{path}.{key}' if path else str(key))
+
+
+def values_of_key(node: Any, key: str) -> List[str]:
+    """Every string value stored under ``key`` at any depth of ``node``
+    (e.g. each ``cam_dir`` of a dataset's transforms)."""
+    return [v for p, v in string_leaves(node) if p.split('.')[-1] == key]
 
 
 def _norm(prefix: str) -> str:
@@ -46,7 +52,7 @@ def retarget_options(cfg: Any, replacements: Dict[str, str]) -> List[str]:
     olds = sorted((_norm(o) for o in replacements), key=len, reverse=True)
     new_of = {_norm(o): _norm(n) for o, n in replacements.items()}
     options = []
-    for path, value in _string_leaves(dict(cfg)):
+    for path, value in string_leaves(dict(cfg)):
         for old in olds:
             if value == old or value.startswith(old + '/'):
                 new = new_of[old] + value[len(old):]

@@ -10,23 +10,9 @@ from ...evaluation.metrics.stage_writer import StageWriter
 from ...fileio import (StaleOutputError, describe_producer, folder_state,
                        make_producer, read_record)
 from ...pipeline.fingerprint import listing_sha1
+from ...utils.config_retarget import values_of_key
 
 HOOK_TYPE = 'StageProvenanceHook'
-
-
-def _cam_dirs(node: Any) -> List[str]:
-    """``cam_dir`` values inside a dataset config (its transforms)."""
-    found: List[str] = []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == 'cam_dir' and isinstance(value, str):
-                found.append(value)
-            elif isinstance(value, (dict, list, tuple)):
-                found += _cam_dirs(value)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            found += _cam_dirs(value)
-    return found
 
 
 def _dataset_skip_done_dir(dataset: Any) -> Optional[str]:
@@ -103,7 +89,7 @@ class StageProvenanceHook(Hook):
             extra = dict(stage_inputs=dict(inputs))
         else:
             loader = runner.cfg.get(f'{mode}_dataloader') or {}
-            dirs = sorted(set(_cam_dirs(loader.get('dataset'))))
+            dirs = sorted(set(values_of_key(loader.get('dataset'), 'cam_dir')))
             extra = dict(cam_dirs={d: listing_sha1(d)
                                    for d in dirs}) if dirs else None
         producer = make_producer(
