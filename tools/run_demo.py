@@ -121,9 +121,14 @@ class Demo:
     data_root: str
     work_root: str
 
-    def paths(self, name: str, seed: int) -> StagePaths:
-        """Stage folders of one experiment and seed."""
-        return StagePaths(osp.join(self.work_root, name, f'seed_{seed}'))
+    def paths(self, name: str, seed: int, subset: float = 1.0) -> StagePaths:
+        """Stage folders of one experiment, seed and training fraction.
+
+        The full training set runs in ``WORK_DIR/NAME/seed_S``, a fraction
+        in ``WORK_DIR/NAME/fraction_F/seed_S``.
+        """
+        parts = [name] if subset >= 1 else [name, f'fraction_{subset:g}']
+        return StagePaths(osp.join(self.work_root, *parts, f'seed_{seed}'))
 
     def split_names(self, split: str) -> List[str]:
         """Image names of a split file of the demo data."""
@@ -133,13 +138,15 @@ class Demo:
     def pipeline(self, name: str, seed: int, subset: float) -> Config:
         """The demo pipeline config of one experiment and seed."""
         cfg = load_pipeline(osp.join(ROOT, PIPELINE),
-                            work_dir=self.paths(name, seed).root,
+                            work_dir=self.paths(name, seed, subset).root,
                             data_root=self.data_root)
         config, options = EXPERIMENTS[name]
         cam_options = dict(o.split('=', 1) for o in options)
         cam_options['randomness.seed'] = seed
         if subset < 1:
+            # each seed draws its own subset (paper Table II: random subsets)
             cam_options['train_dataloader.dataset.subset_fraction'] = subset
+            cam_options['train_dataloader.dataset.subset_seed'] = seed
         for stage in ('cam_train', 'cams'):
             cfg.stages[stage].config = config
         cfg.stages.cam_train.cfg_options = cam_options
@@ -149,15 +156,16 @@ class Demo:
         return cfg
 
 
-def num_train_images(demo: Demo, names: List[str], subset: float) -> int:
-    """Training images kept by ``subset_fraction`` (seed 0), as the dataset."""
+def num_train_images(demo: Demo, names: List[str], subset: float,
+                     seed: int) -> int:
+    """Training images kept by ``subset_fraction``, as the dataset does."""
     if subset >= 1:
         return len(names)
     from rpnet_mmseg.datasets import select_class_subset
     labels = load_cls_labels(
         osp.join(ROOT, demo.data_root, CLS_LABEL_FILE))
     matrix = np.stack([labels[n] for n in names])
-    return len(select_class_subset(matrix, subset, seed=0))
+    return len(select_class_subset(matrix, subset, seed=seed))
 
 
 def read_json(path: str) -> Dict:
@@ -191,7 +199,7 @@ def run_pipeline(demo: Demo, name: str, seed: int, subset: float,
     demo right after the CAM stage, before anything reads it.
     """
     runner = PipelineRunner(demo.pipeline(name, seed, subset), ROOT)
-    paths = demo.paths(name, seed)
+    paths = demo.paths(name, seed, subset)
     names = demo.split_names('ImageSets/Segmentation/train.txt')
     check = partial(check_cam_run, osp.join(ROOT, paths.cam_dir), names,
                     f'{name} seed {seed}', osp.join(ROOT, paths.cam_work_dir))
@@ -209,7 +217,7 @@ def stage_seconds(runner: PipelineRunner, *stages: str) -> float:
 def cam_result(demo: Demo, runner: PipelineRunner, name: str, seed: int,
                subset: float) -> Dict:
     """The CAM stage's numbers of one run (from its stage JSONs)."""
-    paths = demo.paths(name, seed)
+    paths = demo.paths(name, seed, subset)
     full = read_json(osp.join(paths.root, 'cam_eval_train_dev.json'))
     halves = [read_json(osp.join(paths.root, f'cam_eval_half{k}.json'))
               for k in range(2)]
@@ -218,6 +226,8 @@ def cam_result(demo: Demo, runner: PipelineRunner, name: str, seed: int,
     imgs_per_sample = 2 if cfg.train_dataloader.dataset.get('paired') else 1
     names = demo.split_names('ImageSets/Segmentation/train.txt')
     return dict(
+        model=name,
+        fraction=subset,
         seed=seed,
         cam_dir=paths.cam_dir,
         cam_miou=full['mIoU'],
@@ -226,7 +236,7 @@ def cam_result(demo: Demo, runner: PipelineRunner, name: str, seed: int,
         cam_miou_cv=cross_validated_miou(halves),
         epochs=epochs,
         image_passes=epochs * imgs_per_sample *
-        num_train_images(demo, names, subset),
+        num_train_images(demo, names, subset, seed),
         train_s=stage_seconds(runner, 'cam_train'),
         cam_s=stage_seconds(runner, 'cams'),
         eval_s=stage_seconds(runner, 'cam_eval', 'cam_eval_half0',
@@ -278,21 +288,52 @@ def mean_std(runs: Sequence[Dict], key: str) -> Dict[str, float]:
     """Mean and sample std (ddof 1; 0 for one run) of ``key`` over runs."""
     values = np.array([r[key] for r in runs], dtype=float)
     std = float(values.std(ddof=1)) if len(values) > 1 else 0.0
-    return {'mean': float(values.mean()), 'std': std}
+    return {'mean': float(values.mean()), 'std': std, 'n': len(values)}
 
 
-def summarize(name: str, runs: List[Dict], subset: float) -> Dict:
-    """Summary entry of one experiment over its seeds."""
+CAM_KEYS = ('cam_miou', 'cam_miou_cv', 'cam_miou_fixed_t')
+REFINE_KEYS = ('pseudo_label_miou', 'pseudo_label_miou_half1',
+               'cam_crf_miou_cv')
+
+
+def summarize(name: str, runs: List[Dict]) -> Dict:
+    """Summary entry of one experiment (full training set) over its seeds.
+
+    CAM numbers over every seed, pseudo-label numbers over the seeds that
+    went through IRN; each run keeps its own folders and numbers.
+    """
     config, options = EXPERIMENTS[name]
-    return dict(
+    refined = [r for r in runs if 'pseudo_label_miou' in r]
+    entry = dict(
         config=config,
         cfg_options=list(options),
-        subset=subset,
         runs=sorted(runs, key=lambda r: r['seed']),
-        **{
-            key: mean_std(runs, key)
-            for key in ('cam_miou', 'cam_miou_cv', 'cam_miou_fixed_t')
-        })
+        **{key: mean_std(runs, key)
+           for key in CAM_KEYS})
+    if refined:
+        entry.update({key: mean_std(refined, key) for key in REFINE_KEYS})
+    return entry
+
+
+def upsert_run(runs: List[Dict], result: Dict) -> List[Dict]:
+    """``runs`` with ``result`` in place of the entry of its model, fraction
+    and seed, sorted by them."""
+    key = ('model', 'fraction', 'seed')
+    kept = [r for r in runs if any(r.get(k) != result[k] for k in key)]
+    return sorted(kept + [result], key=lambda r: tuple(r[k] for k in key))
+
+
+def data_volume_table(runs: Sequence[Dict]) -> Dict[str, Dict[str, Dict]]:
+    """CAM mIoU (cv) mean +- std per model and training fraction."""
+    table: Dict[str, Dict[str, Dict]] = {}
+    for model in sorted({r['model'] for r in runs}):
+        for fraction in sorted({r['fraction'] for r in runs}, reverse=True):
+            group = [r for r in runs
+                     if r['model'] == model and r['fraction'] == fraction]
+            if group:
+                table.setdefault(model, {})[f'{fraction:g}'] = mean_std(
+                    group, 'cam_miou_cv')
+    return table
 
 
 def print_table(summary: Dict, names: Sequence[str]) -> None:
@@ -302,26 +343,36 @@ def print_table(summary: Dict, names: Sequence[str]) -> None:
     print(f'{"model":<22} {"seed":>4} {"passes":>6} {"best":>6} {"t":>5} '
           f'{"cv":>6} {"t=.15":>6} {"train s":>7}')
     for name in names:
-        entry = summary[name]
+        entry = summary.get(name)
+        if not entry:
+            continue
         for r in entry['runs']:
             print(f'{name:<22} {r["seed"]:>4} {r["image_passes"]:>6.0f} '
                   f'{r["cam_miou"]:>6.2f} {r["best_threshold"]:>5.2f} '
                   f'{r["cam_miou_cv"]:>6.2f} {r["cam_miou_fixed_t"]:>6.2f} '
                   f'{r["train_s"]:>7.0f}')
-        stats = [entry[k] for k in ('cam_miou', 'cam_miou_cv',
-                                    'cam_miou_fixed_t')]
+        stats = [entry[k] for k in CAM_KEYS]
         print(f'{name:<22} {"mean":>4} {"":>6} ' + ' '.join(
             f'{s["mean"]:.2f}+-{s["std"]:.2f}' for s in stats))
     for name in names:
-        if 'pseudo_label_miou' in summary[name]:
-            e = summary[name]
-            crf = e.get('cam_crf_miou_cv')
-            crf = 'n/a' if crf is None else f'{crf:.2f}'
-            half1 = e.get('pseudo_label_miou_half1')
-            half1 = 'n/a' if half1 is None else f'{half1:.2f}'
-            print(f'{name}: pseudo-label mIoU (train_dev) '
-                  f'{e["pseudo_label_miou"]:.2f} (half1 {half1}), CAM + CRF '
-                  f'(cv) {crf}  ({e["pseudo_label_dir"]})')
+        entry = summary.get(name) or {}
+        for r in entry.get('runs', []):
+            if 'pseudo_label_miou' in r:
+                print(f'{name} seed {r["seed"]}: pseudo-label mIoU '
+                      f'(train_dev) {r["pseudo_label_miou"]:.2f} (half1 '
+                      f'{r["pseudo_label_miou_half1"]:.2f}), CAM + CRF (cv) '
+                      f'{r["cam_crf_miou_cv"]:.2f}  ({r["pseudo_label_dir"]})')
+        if 'pseudo_label_miou' in entry:
+            print(f'{name} mean over {entry["pseudo_label_miou"]["n"]}: ' +
+                  ', '.join(f'{k} {entry[k]["mean"]:.2f}+-{entry[k]["std"]:.2f}'
+                            for k in REFINE_KEYS))
+    volume = data_volume_table(summary.get('data_volume', []))
+    if volume:
+        print('\nCAM mIoU (cv) by training fraction (paper Table II):')
+        for model, row in volume.items():
+            print(f'{model:<22} ' + '  '.join(
+                f'{f}: {v["mean"]:.2f}+-{v["std"]:.2f} (n={v["n"]})'
+                for f, v in row.items()))
     seg = summary.get('segmentation')
     if seg:
         print(f'segmentation ({seg["cam_run"]}): val_dev mIoU '
@@ -348,6 +399,20 @@ def update_summary(path: str, change: Callable[[Dict], None]) -> Dict:
     return summary
 
 
+def record_run(summary: Dict, name: str, result: Dict) -> None:
+    """Put one run's numbers into the summary.
+
+    Every run is listed in ``data_volume`` (model, fraction, seed, folders
+    and numbers); a full-training-set run also in its experiment's
+    ``runs``, whose mean +- std it updates.
+    """
+    summary['data_volume'] = upsert_run(summary.get('data_volume', []),
+                                        result)
+    if result['fraction'] >= 1:
+        runs = upsert_run(summary.get(name, {}).get('runs', []), result)
+        summary[name] = summarize(name, runs)
+
+
 def main() -> None:
     """Run the stages over the experiments and seeds; write the summary."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -369,12 +434,17 @@ def main() -> None:
         help='CAM experiments')
     parser.add_argument(
         '--refine', nargs='*', default=None,
-        help='experiments whose CAMs (first seed) go through IRN '
-        '(default: rpnet when it runs; none: --refine with no name)')
+        help='experiments whose CAMs go through IRN (default: rpnet when '
+        'it runs; none: --refine with no name)')
+    parser.add_argument(
+        '--refine-seeds', type=int, nargs='+', default=None,
+        help='seeds of the --refine experiments that go through IRN '
+        '(default: the first of --seeds)')
     parser.add_argument(
         '--segment', nargs='*', default=None,
-        help='experiment whose pseudo-labels train DeepLab-LargeFOV '
-        '(default: rpnet when it runs; none: --segment with no name)')
+        help='experiment whose pseudo-labels (first seed) train '
+        'DeepLab-LargeFOV (default: rpnet when it runs; none: --segment '
+        'with no name)')
     args = parser.parse_args()
     try:
         data_root = resolve_demo_data_root(args.data_root)
@@ -383,10 +453,17 @@ def main() -> None:
     demo = Demo(osp.relpath(data_root, ROOT), args.work_dir)
     for stage in ('refine', 'segment'):
         if getattr(args, stage) is None:
-            setattr(args, stage, ['rpnet'] if 'rpnet' in args.only else [])
+            full = 'rpnet' in args.only and args.subset >= 1
+            setattr(args, stage, ['rpnet'] if full else [])
         unknown = set(getattr(args, stage)) - set(args.only)
         if unknown:
             parser.error(f'--{stage} {sorted(unknown)}: not in --only')
+        if getattr(args, stage) and args.subset < 1:
+            parser.error(f'--{stage} runs on the full training set only '
+                         f'(--subset {args.subset:g})')
+    refine_seeds = args.refine_seeds or args.seeds[:1]
+    if set(refine_seeds) - set(args.seeds):
+        parser.error('--refine-seeds must be among --seeds')
     if len(args.segment) > 1:
         parser.error('--segment takes at most one experiment')
     missing = set(args.segment) - set(args.refine)
@@ -403,20 +480,15 @@ def main() -> None:
                 part = 'cam'
                 if s == first and name in args.segment:
                     part = 'segment'
-                elif s == first and name in args.refine:
+                elif s in refine_seeds and name in args.refine:
                     part = 'refine'
                 runner = run_pipeline(demo, name, s, args.subset,
                                       LAST_STAGE[part])
                 result = cam_result(demo, runner, name, s, args.subset)
-                update_summary(out, lambda d: d.update({name: {
-                    **d.get(name, {}),
-                    **summarize(name, [r for r in d.get(name, {}).get(
-                        'runs', []) if r['seed'] != s] + [result],
-                                args.subset)
-                }}))
                 if part in ('refine', 'segment'):
-                    refined = refine_result(demo, runner, name, s)
-                    update_summary(out, lambda d: d[name].update(refined))
+                    result.update(refine_result(demo, runner, name, s))
+                update_summary(
+                    out, partial(record_run, name=name, result=result))
                 if part == 'segment':
                     seg = segment_result(demo, runner, name, s)
                     update_summary(out, lambda d: d.update(segmentation=seg))

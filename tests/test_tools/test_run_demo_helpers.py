@@ -144,15 +144,47 @@ def test_demo_pipeline_of_a_run(run_demo):
     """The demo's own settings go into the shared pipeline config: the
     experiment's CAM config, the seed of every training stage."""
     demo = run_demo.Demo('../shared/data/msrc_voc', 'work_dirs/x')
+    assert demo.pipeline('baseline', 3, 1.0).work_dir == \
+        'work_dirs/x/baseline/seed_3'
     cfg = demo.pipeline('baseline', 3, 0.5)
-    assert cfg.work_dir == 'work_dirs/x/baseline/seed_3'
+    # a fraction runs in its own folder: never mixed with the full set's
+    assert cfg.work_dir == 'work_dirs/x/baseline/fraction_0.5/seed_3'
     assert cfg.stages.cam_train.config == run_demo.EXPERIMENTS['baseline'][0]
     assert cfg.stages.cams.config == cfg.stages.cam_train.config
     assert cfg.stages.cam_train.cfg_options == {
         'randomness.seed': 3,
-        'train_dataloader.dataset.subset_fraction': 0.5
+        'train_dataloader.dataset.subset_fraction': 0.5,
+        'train_dataloader.dataset.subset_seed': 3
     }
     assert cfg.stages.irn_train.cfg_options == {'randomness.seed': 3}
     assert cfg.stages.seg_train.cfg_options['randomness.seed'] == 3
     assert cfg.stages.seg_train.cfg_options[
         'model.backbone.init_cfg.checkpoint'] == '{cam_train}'
+
+
+def test_record_run_lists_every_run_and_summarizes_the_full_set(run_demo):
+    def run(model, fraction, seed, cv, **extra):
+        return dict(model=model, fraction=fraction, seed=seed,
+                    cam_dir=f'{model}/{fraction}/{seed}', cam_miou=cv,
+                    cam_miou_cv=cv, cam_miou_fixed_t=cv, **extra)
+
+    summary = {}
+    for r in [run('rpnet', 1.0, 0, 60.0, pseudo_label_miou=70.0,
+                  pseudo_label_miou_half1=71.0, cam_crf_miou_cv=66.0),
+              run('rpnet', 1.0, 1, 62.0),
+              run('rpnet', 0.5, 0, 50.0), run('rpnet', 0.5, 1, 54.0),
+              run('rpnet', 0.5, 1, 56.0)]:  # a rerun replaces its entry
+        run_demo.record_run(summary, r['model'], r)
+    assert [(r['fraction'], r['seed']) for r in summary['data_volume']] == [
+        (0.5, 0), (0.5, 1), (1.0, 0), (1.0, 1)]
+    # only the full training set makes the experiment's runs
+    assert [r['seed'] for r in summary['rpnet']['runs']] == [0, 1]
+    assert summary['rpnet']['cam_miou_cv']['mean'] == pytest.approx(61.0)
+    # pseudo-label numbers over the refined seeds only
+    assert summary['rpnet']['pseudo_label_miou'] == {
+        'mean': 70.0, 'std': 0.0, 'n': 1}
+    table = run_demo.data_volume_table(summary['data_volume'])
+    assert table['rpnet']['0.5']['mean'] == pytest.approx(53.0)
+    assert table['rpnet']['0.5']['std'] == pytest.approx(
+        np.std([50, 56], ddof=1))
+    assert list(table['rpnet']) == ['1', '0.5']
