@@ -109,6 +109,47 @@ EXPERIMENTS = {
 }
 
 
+# The segmentation network against its fully supervised self
+# (--segmentation-bound): the demo DeepLab trained on the true masks of the
+# 165 train_dev images, and on their pseudo-labels; each tested as the
+# demo's (single scale, + CRF, multi-scale x flip + CRF).
+SEG_BOUND_CONFIGS = dict(
+    true_masks='configs/deeplab/deeplab-largefov_effnetlite0-d16_1xb8-300it_'
+    'msrc-traindev-gt-256x256.py',
+    pseudo_same_images='configs/deeplab/deeplab-largefov_effnetlite0-d16_'
+    '1xb8-300it_msrc-traindev-pseudo-256x256.py')
+SEG_WORK_DIRS = dict(true_masks='{root}/deeplab_traindev_gt',
+                     pseudo_same_images='{root}/deeplab_traindev_pseudo')
+CRF = {'model.test_cfg.with_crf': True}
+
+
+def segmentation_bound_stages(cfg: Config) -> Dict[str, Dict]:
+    """Stages of ``--segmentation-bound``, after the demo pipeline's.
+
+    ``seg_{key}_{train,preds,preds_crf,preds_tta_crf}`` for the true masks
+    and the pseudo-labels of ``train_dev``, trained from the same CAM
+    checkpoint with the same seed as ``seg_train``, plus the multi-scale x
+    flip + CRF predictions of the demo's own DeepLab.
+    """
+    seg = cfg.stages.seg_train
+    stages = dict(seg_preds_tta_crf=dict(
+        kind='test', config=seg.config, checkpoint='seg_train',
+        output='{seg_work_dir}/preds_tta_crf', tta=True, cfg_options=CRF,
+        report={'DeepLab + TTA + CRF (val_dev)': 'mIoU'}))
+    for key, config in SEG_BOUND_CONFIGS.items():
+        work_dir = SEG_WORK_DIRS[key]
+        stages[f'seg_{key}_train'] = dict(
+            kind='train', config=config, work_dir=work_dir,
+            cfg_options=dict(seg.cfg_options))
+        for test, extra in (('preds', {}), ('preds_crf', dict(
+                cfg_options=CRF)), ('preds_tta_crf', dict(
+                    cfg_options=CRF, tta=True))):
+            stages[f'seg_{key}_{test}'] = dict(
+                kind='test', config=config, checkpoint=f'seg_{key}_train',
+                output=f'{work_dir}/{test}', **extra)
+    return stages
+
+
 @dataclass(frozen=True)
 class Demo:
     """Where the demo reads its data and writes its runs.
@@ -135,8 +176,10 @@ class Demo:
         with open(osp.join(ROOT, self.data_root, split)) as f:
             return [line.strip() for line in f if line.strip()]
 
-    def pipeline(self, name: str, seed: int, subset: float) -> Config:
-        """The demo pipeline config of one experiment and seed."""
+    def pipeline(self, name: str, seed: int, subset: float,
+                 segmentation_bound: bool = False) -> Config:
+        """The demo pipeline config of one experiment and seed (with the
+        stages of :func:`segmentation_bound_stages` if asked)."""
         cfg = load_pipeline(osp.join(ROOT, PIPELINE),
                             work_dir=self.paths(name, seed, subset).root,
                             data_root=self.data_root)
@@ -153,6 +196,9 @@ class Demo:
         # IRN and DeepLab train with the run's seed too.
         cfg.stages.irn_train.cfg_options = {'randomness.seed': seed}
         cfg.stages.seg_train.cfg_options['randomness.seed'] = seed
+        if segmentation_bound:
+            for key, stage in segmentation_bound_stages(cfg).items():
+                cfg.stages[key] = stage
         return cfg
 
 
@@ -192,13 +238,15 @@ def miou_of(metrics: Dict) -> float:
 
 
 def run_pipeline(demo: Demo, name: str, seed: int, subset: float,
-                 until: Optional[str]) -> PipelineRunner:
+                 until: Optional[str],
+                 segmentation_bound: bool = False) -> PipelineRunner:
     """Run one experiment and seed's pipeline up to ``until``.
 
     A CAM folder whose maps are degenerate (a collapsed network) stops the
     demo right after the CAM stage, before anything reads it.
     """
-    runner = PipelineRunner(demo.pipeline(name, seed, subset), ROOT)
+    runner = PipelineRunner(
+        demo.pipeline(name, seed, subset, segmentation_bound), ROOT)
     paths = demo.paths(name, seed, subset)
     names = demo.split_names('ImageSets/Segmentation/train.txt')
     check = partial(check_cam_run, osp.join(ROOT, paths.cam_dir), names,
@@ -282,6 +330,38 @@ def segment_result(demo: Demo, runner: PipelineRunner, name: str,
         seg_train_s=stage_seconds(runner, 'seg_train'),
         seg_test_s=stage_seconds(runner, 'seg_preds'),
         seg_test_crf_s=stage_seconds(runner, 'seg_preds_crf'))
+
+
+def segmentation_bound_result(runner: PipelineRunner,
+                              segmentation: Dict) -> Dict:
+    """``segmentation_bound``: DeepLab on the true masks of train_dev, on
+    their pseudo-labels and on the pseudo-labels of all of train, each
+    ``{pred_dir, pred_dir_crf, pred_dir_tta_crf, miou, miou_crf,
+    miou_tta_crf}`` on val_dev, and the weak ones as % of the first."""
+    def tested(prefix: str) -> Dict:
+        out = {}
+        for test, key in (('preds', ''), ('preds_crf', '_crf'),
+                          ('preds_tta_crf', '_tta_crf')):
+            stage = runner._stage(f'{prefix}{test}')
+            out[f'pred_dir{key}'] = runner.read_record(stage.name)['output']
+            out[f'miou{key}'] = miou_of(read_json(runner.metrics_json(stage)))
+        return out
+
+    bound = {key: dict(tested(f'seg_{key}_'),
+                       train_s=stage_seconds(runner, f'seg_{key}_train'))
+             for key in SEG_BOUND_CONFIGS}
+    bound['pseudo_all'] = dict(
+        pred_dir=segmentation['pred_dir'],
+        pred_dir_crf=segmentation['pred_dir_crf'],
+        miou=segmentation['miou'], miou_crf=segmentation['miou_crf'],
+        **{k: v for k, v in tested('seg_').items() if 'tta' in k},
+        train_s=segmentation['seg_train_s'])
+    full = bound['true_masks']
+    bound['percent_of_fully_supervised'] = {
+        key: {m: 100.0 * bound[key][m] / full[m]
+              for m in ('miou', 'miou_crf', 'miou_tta_crf')}
+        for key in ('pseudo_same_images', 'pseudo_all')}
+    return bound
 
 
 def mean_std(runs: Sequence[Dict], key: str) -> Dict[str, float]:
@@ -377,6 +457,19 @@ def print_table(summary: Dict, names: Sequence[str]) -> None:
     if seg:
         print(f'segmentation ({seg["cam_run"]}): val_dev mIoU '
               f'{seg["miou"]:.2f}, with CRF {seg["miou_crf"]:.2f}')
+    bound = summary.get('segmentation_bound')
+    if bound:
+        print('\nDeepLab on val_dev (single scale | + CRF | multi-scale x '
+              'flip + CRF), % of fully supervised:')
+        pct = bound['percent_of_fully_supervised']
+        for key in ('true_masks', 'pseudo_same_images', 'pseudo_all'):
+            b = bound[key]
+            line = (f'{key:<20} {b["miou"]:6.2f} {b["miou_crf"]:6.2f} '
+                    f'{b["miou_tta_crf"]:6.2f}')
+            if key in pct:
+                line += '   ' + ' '.join(f'{v:5.1f}%'
+                                         for v in pct[key].values())
+            print(line)
 
 
 def update_summary(path: str, change: Callable[[Dict], None]) -> Dict:
@@ -445,6 +538,11 @@ def main() -> None:
         help='experiment whose pseudo-labels (first seed) train '
         'DeepLab-LargeFOV (default: rpnet when it runs; none: --segment '
         'with no name)')
+    parser.add_argument(
+        '--segmentation-bound', action='store_true',
+        help='also train the --segment DeepLab on the true masks of '
+        'train_dev and on their pseudo-labels, and test all three with '
+        'multi-scale x flip + CRF (the fully supervised comparison)')
     args = parser.parse_args()
     try:
         data_root = resolve_demo_data_root(args.data_root)
@@ -464,6 +562,8 @@ def main() -> None:
     refine_seeds = args.refine_seeds or args.seeds[:1]
     if set(refine_seeds) - set(args.seeds):
         parser.error('--refine-seeds must be among --seeds')
+    if args.segmentation_bound and not args.segment:
+        parser.error('--segmentation-bound needs a --segment experiment')
     if len(args.segment) > 1:
         parser.error('--segment takes at most one experiment')
     missing = set(args.segment) - set(args.refine)
@@ -482,8 +582,9 @@ def main() -> None:
                     part = 'segment'
                 elif s in refine_seeds and name in args.refine:
                     part = 'refine'
-                runner = run_pipeline(demo, name, s, args.subset,
-                                      LAST_STAGE[part])
+                runner = run_pipeline(
+                    demo, name, s, args.subset, LAST_STAGE[part],
+                    part == 'segment' and args.segmentation_bound)
                 result = cam_result(demo, runner, name, s, args.subset)
                 if part in ('refine', 'segment'):
                     result.update(refine_result(demo, runner, name, s))
@@ -492,6 +593,10 @@ def main() -> None:
                 if part == 'segment':
                     seg = segment_result(demo, runner, name, s)
                     update_summary(out, lambda d: d.update(segmentation=seg))
+                    if args.segmentation_bound:
+                        bound = segmentation_bound_result(runner, seg)
+                        update_summary(out, lambda d: d.update(
+                            segmentation_bound=bound))
     except (DeadStageError, StageFailedError, PipelineLockedError) as e:
         sys.exit(f'error: {e}')
     total = time.time() - start

@@ -107,6 +107,7 @@ class Stage:
     skip_done: bool = False
     report: Dict[str, str] = field(default_factory=dict)
     distributed: bool = True
+    tta: bool = False
 
     @classmethod
     def from_cfg(cls, name: str, spec: Dict) -> 'Stage':
@@ -128,6 +129,9 @@ class Stage:
         if missing:
             raise ValueError(f'stage {name!r} ({stage.kind}): missing '
                              f'{missing}')
+        if stage.tta and stage.kind != 'test':
+            raise ValueError(f'stage {name!r}: tta=True is for test stages '
+                             f'(tools/test.py --tta), not {stage.kind!r}')
         return stage
 
 
@@ -299,11 +303,18 @@ class PipelineRunner:
                   done: Dict[str, Dict]) -> str:
         """The stage's output path (relative to the repository root)."""
         if stage.kind == 'train':
-            return _final_checkpoint(cfg, getattr(self.paths, stage.work_dir))
+            return _final_checkpoint(cfg, self.work_dir_of(stage))
         out = stage.output
         if hasattr(self.paths, out) and '{' not in out:
             return getattr(self.paths, out)
         return self._format(out, done)[0]
+
+    def work_dir_of(self, stage: Stage) -> str:
+        """A train stage's work dir: a :class:`StagePaths` folder or a
+        template of ``{root}`` / ``{data_root}`` / folders."""
+        if hasattr(self.paths, stage.work_dir) and '{' not in stage.work_dir:
+            return getattr(self.paths, stage.work_dir)
+        return self._format(stage.work_dir, {})[0]
 
     # -- configs --------------------------------------------------------
     def stage_config(self, stage: Stage, output: Optional[str],
@@ -331,10 +342,10 @@ class PipelineRunner:
                     self._option_inputs |= used
             cfg.merge_from_dict(extra)
         if stage.kind == 'train':
-            cfg.work_dir = getattr(self.paths, stage.work_dir)
+            cfg.work_dir = self.work_dir_of(stage)
         elif stage.kind == 'test':
             train = self._stage(stage.checkpoint)
-            cfg.work_dir = getattr(self.paths, train.work_dir)
+            cfg.work_dir = self.work_dir_of(train)
             writers = _writer_entries(cfg)
             if len(writers) != 1:
                 raise ValueError(
@@ -394,13 +405,13 @@ class PipelineRunner:
             head = [cfg_file] if cfg_file else []
             return [self.python, stage.script, *head, *args]
         if stage.kind == 'train':
-            tail = ['--work-dir', getattr(self.paths, stage.work_dir),
-                    '--resume']
+            tail = ['--work-dir', self.work_dir_of(stage), '--resume']
             return self._launch('train', [cfg_file], n, tail)
         ckpt = done[stage.checkpoint]['output']
-        tail = ['--work-dir', getattr(self.paths,
-                                      self._stage(stage.checkpoint).work_dir),
+        tail = ['--work-dir', self.work_dir_of(self._stage(stage.checkpoint)),
                 '--out-json', self.metrics_json(stage)]
+        if stage.tta:
+            tail.append('--tta')
         return self._launch('test', [cfg_file, ckpt], n, tail)
 
     def _launch(self, tool: str, head: List[str], n: int,
@@ -451,14 +462,17 @@ class PipelineRunner:
         argv = self.command(stage, cfg_file, output, args, done)
         # Where the run folder is does not change what a stage makes: a
         # moved or copied run folder keeps its identities.
-        identity = _sha1({
+        what = {
             'kind': stage.kind, 'config': self._unrooted(text),
             'inputs': inputs,
             # the command without the launch (GPUs, launcher, python)
             'args': [self._unrooted(a) for a in args],
             'script': stage.script, 'checkpoint': stage.checkpoint,
             'skip_done': stage.skip_done
-        })
+        }
+        if stage.tta:
+            what['tta'] = True
+        identity = _sha1(what)
         return dict(output=output, cfg=cfg, cfg_file=cfg_file, argv=argv,
                     args=[self._unrooted(a) for a in args],
                     identity=identity, inputs=inputs, config_text=text,

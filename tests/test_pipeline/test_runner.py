@@ -175,6 +175,30 @@ def test_commands_per_launcher(script_pipeline, tmp_path):
         PipelineRunner(cfg, str(tmp_path), launcher='slurm')
 
 
+def test_work_dir_templates_and_tta(script_pipeline, tmp_path):
+    """A train stage may work in ``{root}/...``; a test stage with
+    ``tta=True`` runs ``tools/test.py --tta``, and only a test stage."""
+    from rpnet_mmseg.pipeline import Stage
+    make_cfg, _ = script_pipeline
+    runner = PipelineRunner(make_cfg(), str(tmp_path))
+    train = Stage.from_cfg('t', dict(kind='train', config='c.py',
+                                     work_dir='{root}/deeplab_true_masks'))
+    test = Stage.from_cfg('p', dict(kind='test', config='c.py',
+                                    checkpoint='t', output='{root}/p',
+                                    tta=True))
+    runner.stages += [train, test]
+    work_dir = runner.root + '/deeplab_true_masks'
+    assert runner.command(train, 'x.py', '', [], {})[3:5] == [
+        '--work-dir', work_dir]
+    argv = runner.command(test, 'y.py', '', [], {'t': {'output': 'c.pth'}})
+    assert argv[1:4] == ['tools/test.py', 'y.py', 'c.pth']
+    assert argv[argv.index('--work-dir') + 1] == work_dir
+    assert argv[-1] == '--tta'
+    with pytest.raises(ValueError, match='tta=True is for test stages'):
+        Stage.from_cfg('t2', dict(kind='train', config='c.py',
+                                  work_dir='irn_work_dir', tta=True))
+
+
 def test_demo_pipeline_plans_every_stage(tmp_path):
     """The MSRC demo pipeline resolves (the VOC and COCO ones run end to
     end in test_pipeline_configs.py): stage configs load, outputs and

@@ -64,6 +64,13 @@ LABEL_CONFIGS = {
         'deeplab-largefov_effnetlite0-d16_1xb8-300it_msrc-pseudo-256x256.py'),
                 ['train_cfg.max_iters=3', 'param_scheduler.0.end=3',
                  'model.backbone.init_cfg=None']),
+    # the fully supervised reference reads the train_dev masks themselves
+    'deeplab_gt': (osp.join(
+        REPO, 'configs', 'deeplab',
+        'deeplab-largefov_effnetlite0-d16_1xb8-300it_msrc-traindev-gt-'
+        '256x256.py'),
+                   ['train_cfg.max_iters=3', 'param_scheduler.0.end=3',
+                    'model.backbone.init_cfg=None']),
 }
 
 
@@ -97,15 +104,16 @@ def test_label_stage_demo_config_dist_train_two_processes(stage, tmp_path):
         '--cfg-options', *options, 'train_dataloader.batch_size=2',
         'train_dataloader.num_workers=0',
         'train_dataloader.persistent_workers=False',
-        f'train_dataloader.dataset.pseudo_label_dir={labels}',
-        'train_dataloader.dataset.skip_missing=True',
         'default_hooks.logger.interval=1'
-    ], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    ] + ([] if stage == 'deeplab_gt' else [
+        f'train_dataloader.dataset.pseudo_label_dir={labels}',
+        'train_dataloader.dataset.skip_missing=True'
+    ]), cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     out = res.stdout + res.stderr
     assert res.returncode == 0, out[-4000:]
     assert 'Expected to have finished reduction' not in out
     # 8 images over 2 processes x 2 per iteration: 2 iterations (IRN's
-    # epoch); DeepLab's infinite sampler runs its 3.
+    # epoch); DeepLab's infinite sampler runs its 3 (on masks or labels).
     last = 'Epoch(train) [1][2/2]' if stage == 'irn' else 'Iter(train) [3/3]'
     assert last in out, out[-4000:]
     ckpt = 'epoch_1.pth' if stage == 'irn' else 'iter_3.pth'

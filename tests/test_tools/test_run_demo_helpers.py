@@ -5,6 +5,7 @@ import os
 import os.path as osp
 import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -188,3 +189,62 @@ def test_record_run_lists_every_run_and_summarizes_the_full_set(run_demo):
     assert table['rpnet']['0.5']['std'] == pytest.approx(
         np.std([50, 56], ddof=1))
     assert list(table['rpnet']) == ['1', '0.5']
+
+
+def test_segmentation_bound_stages_plan(run_demo, tmp_path):
+    """--segmentation-bound adds DeepLab on the true masks and on the
+    pseudo-labels of train_dev after the demo's stages, from the same CAM
+    checkpoint and seed, each tested three ways; a dry run plans them."""
+    from rpnet_mmseg.pipeline import PipelineRunner
+    demo = run_demo.Demo('../shared/data/msrc_voc', str(tmp_path / 'demo'))
+    cfg = demo.pipeline('rpnet', 2, 1.0, segmentation_bound=True)
+    names = list(cfg.stages)
+    assert names[:len(names) - 9] == list(
+        demo.pipeline('rpnet', 2, 1.0).stages)
+    assert names[-9:] == ['seg_preds_tta_crf'] + [
+        f'seg_{key}_{test}' for key in ('true_masks', 'pseudo_same_images')
+        for test in ('train', 'preds', 'preds_crf', 'preds_tta_crf')]
+    gt = cfg.stages.seg_true_masks_train
+    assert gt.cfg_options == cfg.stages.seg_train.cfg_options
+    assert gt.cfg_options['randomness.seed'] == 2
+    runner = PipelineRunner(cfg, run_demo.ROOT)
+    runner.run(dry_run=True)
+    assert set(runner.verdicts.values()) == {'new'}
+    assert runner.work_dir_of(runner._stage('seg_true_masks_train')) == \
+        demo.paths('rpnet', 2).root + '/deeplab_traindev_gt'
+    assert cfg.stages.seg_true_masks_preds_tta_crf.tta
+    assert cfg.stages.seg_true_masks_preds_crf.cfg_options == {
+        'model.test_cfg.with_crf': True}
+
+
+def test_segmentation_bound_result_in_percent(run_demo, tmp_path):
+    """The weak networks' mIoU as % of the fully supervised one, per test
+    (single scale, + CRF, + TTA + CRF), from the stages' metric files."""
+    from rpnet_mmseg.pipeline import PipelineRunner
+    demo = run_demo.Demo('../shared/data/msrc_voc', str(tmp_path / 'x'))
+    runner = PipelineRunner(
+        demo.pipeline('rpnet', 0, 1.0, segmentation_bound=True),
+        str(tmp_path))
+    scores = dict(true_masks=(60.0, 64.0, 66.0),
+                  pseudo_same_images=(48.0, 51.2, 52.8))
+    for stage in runner.stages:
+        if not stage.name.startswith('seg_') or stage.kind != 'test':
+            continue
+        key = next((k for k in scores if k in stage.name), None)
+        test = 2 if 'tta' in stage.name else 1 if 'crf' in stage.name else 0
+        miou = scores[key][test] if key else 55.0
+        metrics = Path(runner.metrics_json(stage))
+        metrics.parent.mkdir(parents=True, exist_ok=True)
+        metrics.write_text(json.dumps({'mIoU': miou}))
+        runner.write_record(stage.name, {'output': f'{stage.name}/out'})
+    seg = dict(pred_dir='p', pred_dir_crf='pc', miou=54.0, miou_crf=57.0,
+               seg_train_s=1.0)
+    bound = run_demo.segmentation_bound_result(runner, seg)
+    assert bound['true_masks']['pred_dir_tta_crf'] == \
+        'seg_true_masks_preds_tta_crf/out'
+    assert bound['pseudo_all']['miou_crf'] == 57.0
+    assert bound['pseudo_all']['miou_tta_crf'] == 55.0
+    pct = bound['percent_of_fully_supervised']
+    assert pct['pseudo_same_images'] == pytest.approx(
+        dict(miou=80.0, miou_crf=80.0, miou_tta_crf=80.0))
+    assert pct['pseudo_all']['miou'] == pytest.approx(90.0)

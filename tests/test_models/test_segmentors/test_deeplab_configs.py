@@ -71,14 +71,27 @@ def test_msrc_config_reads_the_stage_folders():
         if 'msrc' not in path:
             continue
         cfg = Config.fromfile(path)
-        assert cfg.train_dataloader.dataset.pseudo_label_dir == \
-            dirs.pseudo_label_dir
-        assert cfg.work_dir == dirs.seg_work_dir
         writers = [e for e in cfg.test_evaluator
                    if e.type == 'LabelPNGWriter']
-        want = dirs.pred_dir_crf if cfg.model.test_cfg.with_crf else \
-            dirs.pred_dir
-        assert [w.output_dir for w in writers] == [want]
+        train_set = cfg.train_dataloader.dataset
+        if 'traindev' in path:
+            # the fully supervised reference and its weak twin: the 165
+            # train_dev images, their own folders under the run
+            gt = 'traindev-gt' in path
+            assert train_set.ann_file.endswith('train_dev.txt')
+            assert train_set.pseudo_label_dir == (
+                None if gt else dirs.pseudo_label_dir)
+            assert cfg.work_dir == dirs.work_root + (
+                '/deeplab_traindev_gt' if gt else '/deeplab_traindev_pseudo')
+            assert [w.output_dir for w in writers] == [cfg.work_dir +
+                                                       '/preds']
+        else:
+            assert train_set.ann_file.endswith('train.txt')
+            assert train_set.pseudo_label_dir == dirs.pseudo_label_dir
+            assert cfg.work_dir == dirs.seg_work_dir
+            want = dirs.pred_dir_crf if cfg.model.test_cfg.with_crf else \
+                dirs.pred_dir
+            assert [w.output_dir for w in writers] == [want]
         assert cfg.val_dataloader.dataset.ann_file.endswith('val_dev.txt')
         assert cfg.test_dataloader.dataset.ann_file.endswith('val.txt')
         assert len(cfg.train_dataloader.dataset.metainfo.classes) == 15
