@@ -10,7 +10,7 @@ With ``--crf`` each label map is refined by a dense CRF on its image first
 Example::
 
     python tools/eval_cams.py --cam-dir work_dirs/cam/cams \\
-        --data-root ../shared/data/msrc_voc \\
+        --data-root data/msrc_voc \\
         --split ImageSets/Segmentation/train_dev.txt \\
         --out-json work_dirs/cam/cam_miou.json \\
         --overlay-dir work_dirs/cam/overlays --num-overlays 8
@@ -31,8 +31,8 @@ from mmengine.utils import track_iter_progress
 from rpnet_mmseg.fileio import (atomic_write, cam_path, load_cam, read_mask,
                                 read_record)
 from rpnet_mmseg.evaluation.metrics.cam_metric import (
-    DEFAULT_THRESHOLDS, cam_confusion, format_sweep_tables, format_threshold,
-    missing_masks_message, summarize_sweep)
+    DEFAULT_THRESHOLDS, cam_areas, format_sweep_tables, format_threshold,
+    missing_masks_message, summarize_areas)
 from rpnet_mmseg.refine import IRN_CRF_PARAMS, crf_refine_label
 
 
@@ -164,7 +164,8 @@ def evaluate_cam_dir(cam_dir: str,
                      ignore_index: int = 255,
                      img_paths: Optional[Sequence[str]] = None,
                      crf: Optional[Dict[str, Any]] = None) -> np.ndarray:
-    """Sum the per-threshold confusion matrices of a CAM directory.
+    """Sum the per-threshold pixel counts of a CAM directory (mmseg's
+    ``IoUMetric`` counts, see :func:`cam_areas`).
 
     Every mask and every CAM file is checked to exist before the loop, so a
     wrong split or an unfinished CAM run fails at once.
@@ -185,7 +186,8 @@ def evaluate_cam_dir(cam_dir: str,
             image before it is counted (CAM + CRF). Defaults to None.
 
     Returns:
-        np.ndarray: int64 [T, C, C] confusion matrices.
+        np.ndarray: int64 [T, 4, C] intersection, union, prediction and
+            ground-truth pixels per threshold and class.
 
     Raises:
         FileNotFoundError: If masks (all listed) or CAM files are missing.
@@ -202,7 +204,7 @@ def evaluate_cam_dir(cam_dir: str,
                                 'run the CAM step on this split first')
     if crf is not None and img_paths is None:
         raise ValueError('the CRF needs the images: pass img_paths')
-    conf = np.zeros((len(thresholds), num_classes, num_classes), np.int64)
+    areas = np.zeros((len(thresholds), 4, num_classes), np.int64)
     for i, (cam_file, mask_path) in enumerate(
             track_iter_progress(list(zip(cam_files, mask_paths)))):
         mask = read_mask(mask_path)
@@ -216,9 +218,9 @@ def evaluate_cam_dir(cam_dir: str,
                                         torch.from_numpy(keys),
                                         **crf).numpy()
 
-        conf += cam_confusion(cam_dict, mask, num_classes, thresholds, key,
-                              ignore_index, cam_file, refine)
-    return conf
+        areas += cam_areas(cam_dict, mask, num_classes, thresholds, key,
+                           ignore_index, cam_file, refine)
+    return areas
 
 
 def read_rgb(path: str, shape: Sequence[int]) -> np.ndarray:
@@ -278,11 +280,11 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
         osp.join(args.data_root, args.img_dir, n + args.img_suffix)
         for n in names
     ]
-    conf = evaluate_cam_dir(
+    areas = evaluate_cam_dir(
         args.cam_dir, names, mask_paths, len(class_names), args.thresholds,
         args.key, args.ignore_index, img_paths,
         dict(IRN_CRF_PARAMS) if args.crf else None)
-    summary = summarize_sweep(conf, args.thresholds, class_names)
+    summary = summarize_areas(areas, args.thresholds, class_names)
     print_log(
         f'\n{len(names)} images of {args.split}, CAMs from {args.cam_dir}\n' +
         format_sweep_tables(summary),

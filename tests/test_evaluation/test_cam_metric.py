@@ -30,8 +30,8 @@ from mmengine.structures import PixelData
 from mmseg.registry import METRICS
 from mmseg.structures import SegDataSample
 
-from rpnet_mmseg.evaluation import (CAMIoUMetric, CAMWriter, cam_confusion,
-                                    iou_from_confusion)
+from rpnet_mmseg.evaluation import (CAMIoUMetric, CAMWriter, class_iou_acc,
+                                    label_areas)
 from rpnet_mmseg.evaluation.metrics import (DEFAULT_THRESHOLDS, cam_areas,
                                             cam_label_map)
 
@@ -84,22 +84,17 @@ def test_default_thresholds():
     assert 0.15 in DEFAULT_THRESHOLDS
 
 
-def test_confusion_by_hand(toy):
-    for name, expected in (('a', CONF_A), ('b', CONF_B)):
-        cam_dict, mask = toy[name]
-        conf = cam_confusion(cam_dict, mask, 3, THRESHOLDS)
-        assert conf.dtype == np.int64
-        np.testing.assert_array_equal(conf, expected)
-
-
 def test_ignore_index_excluded(toy):
     cam_dict, mask = toy['a']
-    conf = cam_confusion(cam_dict, mask, 3, THRESHOLDS)
-    assert (conf.sum(axis=(1, 2)) == 15).all()  # 16 pixels, 1 void
+    areas = cam_areas(cam_dict, mask, 3, THRESHOLDS)
+    assert (areas[:, 3].sum(-1) == 15).all()  # 16 pixels, 1 void
     mask[mask == 255] = 0  # now counted: cat 0.1 -> label 1 at t = 0.05
-    conf = cam_confusion(cam_dict, mask, 3, THRESHOLDS)
-    assert conf[0, 0, 1] == CONF_A[0, 0, 1] + 1
-    assert conf[1, 0, 0] == CONF_A[1, 0, 0] + 1
+    conf = CONF_A.copy()
+    conf[0, 0, 1] += 1
+    conf[1, 0, 0] += 1
+    conf[2, 0, 0] += 1
+    np.testing.assert_array_equal(
+        cam_areas(cam_dict, mask, 3, THRESHOLDS), hand_areas(conf))
 
 
 def test_tie_goes_to_background():
@@ -110,29 +105,40 @@ def test_tie_goes_to_background():
     np.testing.assert_array_equal(labels, [[0, 5]])
 
 
-def test_iou_from_confusion_by_hand():
-    iou = iou_from_confusion(CONF_A[1])
+def test_class_iou_by_hand():
+    iou, acc = class_iou_acc(hand_areas(CONF_A[1]))
     np.testing.assert_allclose(iou, [5 / 6, 3 / 5, 5 / 6])
+    np.testing.assert_allclose(acc, [5 / 6, 3 / 4, 5 / 5])
     # Class 3 neither in ground truth nor predicted: NaN, left out of mIoU.
     conf = np.zeros((4, 4), np.int64)
     conf[:3, :3] = CONF_A[2]
-    iou = iou_from_confusion(conf)
+    iou, _ = class_iou_acc(hand_areas(conf))
     assert np.isnan(iou[3])
     assert np.nanmean(iou) == pytest.approx((6 / 9 + 3 / 4 + 3 / 5) / 3)
     # Predicted but absent from ground truth: IoU 0, counted.
     conf[3, 3], conf[0, 3] = 0, 2
-    assert iou_from_confusion(conf)[3] == 0
+    assert class_iou_acc(hand_areas(conf))[0][3] == 0
+    # any leading shape: [T, 4, C] -> [T, C]
+    assert class_iou_acc(hand_areas(CONF_A))[0].shape == (3, 3)
+
+
+def test_label_areas_are_mmseg_counts():
+    pred = np.array([[0, 1], [1, 2]])
+    mask = np.array([[0, 1], [2, 255]])
+    np.testing.assert_array_equal(
+        label_areas(pred, mask, 3),
+        [[1, 1, 0], [1, 2, 1], [1, 2, 0], [1, 1, 1]])
 
 
 def test_shape_and_range_errors(toy):
     cam_dict, mask = toy['a']
     with pytest.raises(ValueError, match='a.npy.*mask'):
-        cam_confusion(cam_dict, mask[:3], 3, THRESHOLDS, name='a.npy')
+        cam_areas(cam_dict, mask[:3], 3, THRESHOLDS, name='a.npy')
     with pytest.raises(ValueError, match='do not fit 2 classes'):
-        cam_confusion(cam_dict, mask, 2, THRESHOLDS)
+        cam_areas(cam_dict, mask, 2, THRESHOLDS)
     mask[0, 0] = 7
     with pytest.raises(ValueError, match='outside'):
-        cam_confusion(cam_dict, mask, 3, THRESHOLDS)
+        cam_areas(cam_dict, mask, 3, THRESHOLDS)
 
 
 def _sample(name, seg_map_path=None, gt=None, with_cam=None):

@@ -35,7 +35,7 @@ from mmengine.utils import track_iter_progress
 from mmseg.registry import MODELS
 from mmseg.utils import register_all_modules
 from rpnet_mmseg.engine import load_checkpoint_strict
-from rpnet_mmseg.evaluation.metrics.cam_metric import iou_from_confusion
+from rpnet_mmseg.evaluation import class_iou_acc, label_areas
 from rpnet_mmseg.fileio import atomic_write, cam_path, load_cam, read_mask
 from rpnet_mmseg.refine import (IRN_CRF_PARAMS, crf_refine_label,
                                 walk_to_pseudo_label)
@@ -53,7 +53,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--cam-dir', required=True,
         help="NAME.npz CAMs (IRN's NAME.npy are read too)")
     parser.add_argument(
-        '--data-root', default='../shared/data/msrc_voc', help='VOC root')
+        '--data-root', default='data/msrc_voc', help='VOC root')
     parser.add_argument(
         '--split',
         default='ImageSets/Segmentation/train_dev.txt',
@@ -116,9 +116,9 @@ def label_name(setting: Setting) -> str:
     return f'2^{exp_times} steps, {bg}' + (', CRF' if crf else '')
 
 
-def miou(conf: np.ndarray) -> float:
+def miou(areas: np.ndarray) -> float:
     """Mean IoU (%) over the classes present in the masks or predictions."""
-    return float(100 * np.nanmean(iou_from_confusion(conf)))
+    return float(100 * np.nanmean(class_iou_acc(areas)[0]))
 
 
 def sweep(args: argparse.Namespace) -> Dict:
@@ -129,7 +129,7 @@ def sweep(args: argparse.Namespace) -> Dict:
     model = build_model(args.config, args.checkpoint)
     combos = settings(args)
     nc = args.num_classes
-    conf = np.zeros((len(combos), 2, nc, nc), np.int64)
+    areas = np.zeros((len(combos), 2, 4, nc), np.int64)
     for i, name in enumerate(track_iter_progress(names)):
         half = i % 2
         image = mmcv.imfrombytes(
@@ -158,14 +158,11 @@ def sweep(args: argparse.Namespace) -> Dict:
             if crf:
                 label = crf_refine_label(image[..., ::-1], label, keys,
                                          **IRN_CRF_PARAMS)
-            valid = mask != 255
-            conf[k, half] += np.bincount(
-                nc * mask[valid].astype(np.int64) + label.numpy()[valid],
-                minlength=nc * nc).reshape(nc, nc)
+            areas[k, half] += label_areas(label.numpy(), mask, nc)
     rows = [
         dict(setting=label_name(s), exp_times=s[0], bg_mode=s[1],
-             bg_value=s[2], crf=s[3], half0=miou(conf[k, 0]),
-             half1=miou(conf[k, 1]), all=miou(conf[k].sum(0)))
+             bg_value=s[2], crf=s[3], half0=miou(areas[k, 0]),
+             half1=miou(areas[k, 1]), all=miou(areas[k].sum(0)))
         for k, s in enumerate(combos)
     ]
     chosen = [max(rows, key=lambda r: r[f'half{h}']) for h in (0, 1)]

@@ -40,6 +40,6 @@ train_dataloader = dict(
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_evaluator = [
     dict(type='LabelPNGWriter', output_dir={{_base_.pseudo_label_dir}}),
-    dict(type='PseudoLabelIoUMetric'),
+    dict(type='LabelledIoUMetric', allow_no_mask=True),
 ]
 custom_hooks = [dict(type='StageProvenanceHook')]

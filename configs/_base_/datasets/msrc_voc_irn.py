@@ -1,11 +1,11 @@
-# MSRC-VOC (../shared/data/msrc_voc) for IRN. Training: the 330 `train`
+# MSRC-VOC (data/msrc_voc) for IRN. Training: the 330 `train`
 # images with their relation labels (relation_label_dir, written from the
 # CAMs by tools/make_relation_labels.py), cropped, scaled and flipped
 # together by mmseg's transforms. Test (= the pseudo-label stage): every
 # `train` image with its CAM file (cam_dir); pseudo-labels are written to
 # pseudo_label_dir and evaluated against the masks that exist (train_dev).
 _base_ = ['../pipeline/msrc_demo_dirs.py']
-data_root = '../shared/data/msrc_voc'
+data_root = 'data/msrc_voc'
 metainfo = dict(
     classes=('background', 'aeroplane', 'bicycle', 'bird', 'boat', 'book',
              'car', 'cat', 'chair', 'cow', 'dog', 'flower', 'person', 'sheep',
@@ -67,7 +67,7 @@ test_dataloader = dict(
 # mIoU of what it wrote against the masks that exist.
 test_evaluator = [
     dict(type='LabelPNGWriter', output_dir={{_base_.pseudo_label_dir}}),
-    dict(type='PseudoLabelIoUMetric'),
+    dict(type='LabelledIoUMetric', allow_no_mask=True),
 ]
 # Records which config and checkpoint wrote the pseudo-label folder, so that
 # a re-run resumes it and another checkpoint's run does not mix into it.

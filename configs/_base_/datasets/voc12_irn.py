@@ -62,7 +62,7 @@ test_dataloader = dict(
         pipeline=test_pipeline))
 test_evaluator = [
     dict(type='LabelPNGWriter', output_dir={{_base_.pseudo_label_dir}}),
-    dict(type='PseudoLabelIoUMetric'),
+    dict(type='LabelledIoUMetric', allow_no_mask=True),
 ]
 # Records which config and checkpoint wrote the pseudo-label folder, so that
 # a re-run resumes it and another checkpoint's run does not mix into it.

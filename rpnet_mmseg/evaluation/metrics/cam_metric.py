@@ -112,17 +112,70 @@ def check_cam_and_mask(cam_dict: Dict[str, np.ndarray],
     return cams, keys, mask
 
 
-def cam_confusion(cam_dict: Dict[str, np.ndarray],
-                  mask: np.ndarray,
-                  num_classes: int,
-                  thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
-                  key: str = 'high_res',
-                  ignore_index: int = 255,
-                  name: str = 'image',
-                  refine: Optional[Callable[[np.ndarray, np.ndarray],
-                                            np.ndarray]] = None
-                  ) -> np.ndarray:
-    """Confusion matrices of one image's CAM label maps, one per threshold.
+def label_areas(pred: np.ndarray, mask: np.ndarray, num_classes: int,
+                ignore_index: int = 255) -> np.ndarray:
+    """Per-class pixel counts of one label map, by mmseg's ``IoUMetric``.
+
+    Every mIoU of the project is computed from these counts (summed over
+    images) by :func:`class_iou_acc`: CAMs (the sweep), CAMs + CRF, walked
+    labels, and (through ``IoUMetric`` itself) pseudo-labels and
+    predictions.
+
+    Args:
+        pred (np.ndarray): [H, W] predicted class ids.
+        mask (np.ndarray): [H, W] ground-truth class ids.
+        num_classes (int): Number of classes C, background included.
+        ignore_index (int): Mask value that is not evaluated.
+            Defaults to 255.
+
+    Returns:
+        np.ndarray: int64 [4, C]: the pixels of intersection, union,
+        prediction and ground truth per class.
+    """
+    counts = IoUMetric.intersect_and_union(
+        torch.from_numpy(np.asarray(pred, dtype=np.int64)),
+        torch.from_numpy(np.asarray(mask, dtype=np.int64)), num_classes,
+        ignore_index)
+    # histc counts in float32: exact for up to 2^24 pixels per image.
+    return torch.stack(counts).round().long().numpy()
+
+
+def class_iou_acc(areas: np.ndarray) -> tuple:
+    """Per-class IoU and accuracy of summed counts, by mmseg's
+    ``IoUMetric.total_area_to_metrics``.
+
+    A class absent from both ground truth and prediction gets NaN (0 / 0),
+    so that ``np.nanmean`` over classes is the mIoU of IRN's evaluation and
+    of mmseg's ``IoUMetric``.
+
+    Args:
+        areas (np.ndarray): [..., 4, C] counts (see :func:`label_areas`).
+
+    Returns:
+        tuple: float64 ``(iou, acc)``, each [..., C].
+    """
+    areas = torch.from_numpy(np.asarray(areas, dtype=np.float64))
+    flat = areas.reshape(-1, 4, areas.shape[-1])
+    iou, acc = [], []
+    for a in flat:
+        m = IoUMetric.total_area_to_metrics(*a, metrics=['mIoU'])
+        iou.append(m['IoU'])
+        acc.append(m['Acc'])
+    shape = tuple(areas.shape[:-2]) + (areas.shape[-1], )
+    return (np.asarray(iou, np.float64).reshape(shape),
+            np.asarray(acc, np.float64).reshape(shape))
+
+
+def cam_areas(cam_dict: Dict[str, np.ndarray],
+              mask: np.ndarray,
+              num_classes: int,
+              thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+              key: str = 'high_res',
+              ignore_index: int = 255,
+              name: str = 'image',
+              refine: Optional[Callable[[np.ndarray, np.ndarray],
+                                        np.ndarray]] = None) -> np.ndarray:
+    """Per-class pixel counts of one image's CAM label maps, per threshold.
 
     Args:
         cam_dict (dict): CAM dict with ``keys`` and ``key`` (see
@@ -140,53 +193,6 @@ def cam_confusion(cam_dict: Dict[str, np.ndarray],
             the image: CAM + CRF). Defaults to None.
 
     Returns:
-        np.ndarray: int64 [T, C, C], entry [t, i, j] counts pixels of ground
-        truth i predicted as j at threshold t.
-
-    Raises:
-        ValueError: See :func:`check_cam_and_mask`.
-    """
-    cams, keys, mask = check_cam_and_mask(cam_dict, mask, num_classes, key,
-                                          ignore_index, name)
-    valid = mask != ignore_index
-    gt = mask[valid]
-    conf = np.zeros((len(thresholds), num_classes, num_classes), np.int64)
-    for i, t in enumerate(thresholds):
-        pred = cam_label_map(cams, keys, t)
-        if refine is not None:
-            pred = np.asarray(refine(pred, keys), dtype=np.int64)
-        pred = pred[valid]
-        conf[i] = np.bincount(
-            gt * num_classes + pred,
-            minlength=num_classes**2).reshape(num_classes, num_classes)
-    return conf
-
-
-def cam_areas(cam_dict: Dict[str, np.ndarray],
-              mask: np.ndarray,
-              num_classes: int,
-              thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
-              key: str = 'high_res',
-              ignore_index: int = 255,
-              name: str = 'image') -> np.ndarray:
-    """Per-class pixel counts of one image's CAM label maps, per threshold.
-
-    The counts of mmseg's ``IoUMetric`` (its ``intersect_and_union``), which
-    is all that per-class IoU and accuracy need: [T, 4, C] instead of a
-    [T, C, C] confusion matrix.
-
-    Args:
-        cam_dict (dict): CAM dict with ``keys`` and ``key``.
-        mask (np.ndarray): [H, W] ground-truth class ids.
-        num_classes (int): Number of classes C, background included.
-        thresholds (Sequence[float]): Background scores t.
-            Defaults to 0.05, 0.10, ..., 0.60.
-        key (str): Which CAM array to evaluate. Defaults to 'high_res'.
-        ignore_index (int): Mask value that is not evaluated.
-            Defaults to 255.
-        name (str): Image name or file used in error messages.
-
-    Returns:
         np.ndarray: int64 [T, 4, C]: per threshold and class, the pixels of
         intersection, union, prediction and ground truth.
 
@@ -195,55 +201,13 @@ def cam_areas(cam_dict: Dict[str, np.ndarray],
     """
     cams, keys, mask = check_cam_and_mask(cam_dict, mask, num_classes, key,
                                           ignore_index, name)
-    label = torch.from_numpy(mask)
     areas = np.zeros((len(thresholds), 4, num_classes), np.int64)
     for i, t in enumerate(thresholds):
-        pred = torch.from_numpy(cam_label_map(cams, keys, t))
-        counts = IoUMetric.intersect_and_union(pred, label, num_classes,
-                                               ignore_index)
-        # histc counts in float32: exact for up to 2^24 pixels per image.
-        areas[i] = torch.stack(counts).round().long().numpy()
+        pred = cam_label_map(cams, keys, t)
+        if refine is not None:
+            pred = np.asarray(refine(pred, keys), dtype=np.int64)
+        areas[i] = label_areas(pred, mask, num_classes, ignore_index)
     return areas
-
-
-def areas_from_confusion(conf: np.ndarray) -> np.ndarray:
-    """Intersection, union, prediction and ground-truth counts of
-    confusion matrices.
-
-    Args:
-        conf (np.ndarray): [..., C, C] confusion matrices (rows: ground
-            truth, columns: prediction).
-
-    Returns:
-        np.ndarray: int64 [..., 4, C].
-    """
-    conf = np.asarray(conf, dtype=np.int64)
-    tp = np.diagonal(conf, axis1=-2, axis2=-1)
-    label = conf.sum(axis=-1)
-    pred = conf.sum(axis=-2)
-    return np.stack([tp, pred + label - tp, pred, label], axis=-2)
-
-
-def iou_from_confusion(conf: np.ndarray) -> np.ndarray:
-    """Per-class IoU from confusion matrices.
-
-    IoU = TP / (TP + FP + FN) = diag / (row sum + column sum - diag). A class
-    absent from both ground truth and prediction gets NaN (0 / 0), so that
-    ``np.nanmean`` over classes is the mIoU of IRN's evaluation and of
-    mmseg's ``IoUMetric``.
-
-    Args:
-        conf (np.ndarray): [..., C, C] confusion matrices (rows: ground
-            truth, columns: prediction).
-
-    Returns:
-        np.ndarray: float64 [..., C] per-class IoU.
-    """
-    conf = np.asarray(conf, dtype=np.float64)
-    tp = np.diagonal(conf, axis1=-2, axis2=-1)
-    union = conf.sum(axis=-1) + conf.sum(axis=-2) - tp
-    with np.errstate(divide='ignore', invalid='ignore'):
-        return np.where(union > 0, tp / np.maximum(union, 1), np.nan)
 
 
 def summarize_areas(areas: np.ndarray, thresholds: Sequence[float],
@@ -265,11 +229,7 @@ def summarize_areas(areas: np.ndarray, thresholds: Sequence[float],
     Raises:
         ValueError: If no labelled pixel was counted.
     """
-    areas = np.asarray(areas, dtype=np.float64)
-    intersect, union, label = areas[:, 0], areas[:, 1], areas[:, 3]
-    with np.errstate(divide='ignore', invalid='ignore'):
-        ious = np.where(union > 0, intersect / np.maximum(union, 1), np.nan)
-        acc = np.where(label > 0, intersect / np.maximum(label, 1), np.nan)
+    ious, acc = class_iou_acc(areas)
     with_any = ~np.isnan(ious).all(axis=-1)
     if not with_any.any():
         raise ValueError('no labelled pixel was evaluated; the pixel counts '
@@ -289,22 +249,6 @@ def summarize_areas(areas: np.ndarray, thresholds: Sequence[float],
     }
 
 
-def summarize_sweep(conf: np.ndarray, thresholds: Sequence[float],
-                    class_names: Sequence[str]) -> Dict[str, Any]:
-    """Reduce accumulated confusion matrices to the sweep and its best t.
-
-    Args:
-        conf (np.ndarray): [T, C, C] confusion matrices summed over images.
-        thresholds (Sequence[float]): The T background scores.
-        class_names (Sequence[str]): The C class names.
-
-    Returns:
-        dict: See :func:`summarize_areas`.
-    """
-    return summarize_areas(
-        areas_from_confusion(conf), thresholds, class_names)
-
-
 def _pct(value: float) -> str:
     """Format a fraction as a percentage with 2 decimals ('nan' kept)."""
     return 'nan' if np.isnan(value) else f'{value * 100:.2f}'
@@ -314,7 +258,7 @@ def format_sweep_tables(summary: Dict[str, Any]) -> str:
     """Format the sweep (t vs mIoU) and the per-class table at the best t.
 
     Args:
-        summary (dict): Output of :func:`summarize_sweep`.
+        summary (dict): Output of :func:`summarize_areas`.
 
     Returns:
         str: Two PrettyTable tables, as mmseg's ``IoUMetric`` prints them.

@@ -158,7 +158,7 @@ test_dataloader = dict(
                            dict(type='LoadCAMFromFile', cam_dir=cam_dir),
                            dict(type='PackCAMInputs')]))
 test_evaluator = [dict(type='LabelPNGWriter', output_dir=pseudo_label_dir),
-                  dict(type='PseudoLabelIoUMetric')]
+                  dict(type='LabelledIoUMetric', allow_no_mask=True)]
 custom_hooks = [dict(type='StageProvenanceHook')]
 optim_wrapper = dict(type='OptimWrapper',
                      optimizer=dict(type='SGD', lr=0.1, momentum=1e-4,

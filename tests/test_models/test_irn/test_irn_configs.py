@@ -125,7 +125,7 @@ def test_irn_settings_and_stage_folders(path):
     writer, metric = cfg.test_evaluator
     assert writer.type == 'LabelPNGWriter'
     assert writer.output_dir == cfg.pseudo_label_dir
-    assert metric.type == 'PseudoLabelIoUMetric'
+    assert metric.type == 'LabelledIoUMetric' and metric.allow_no_mask
     assert cfg.work_dir == cfg.irn_work_dir
     for key in ('cam_dir', 'relation_label_dir', 'pseudo_label_dir',
                 'irn_work_dir'):
