@@ -3,14 +3,16 @@
 For each split the config uses (the datasets of ``train_dataloader``,
 ``val_dataloader`` and ``test_dataloader``) the tool builds the dataset from
 the config (mmengine ``Config`` + mmseg's ``DATASETS``), lets it load its
-annotations with its own checks, and then checks every listed image:
+annotations with its own checks, and then checks every image of its split
+(a VOC-layout dataset's public ``image_names()``; the loaded images of
+any other dataset):
 
 - the image exists and decodes;
-- its label vector exists and has the length the classes give (through
-  the dataset's own label parsing, ``ImageLevelSegDataset``);
-- its mask / pseudo-label (where the dataset has one; required where the
-  dataset requires it) holds only class ids ``0..C-1`` and 255 and has the
-  image's size;
+- the dataset's own ``check()`` of its annotations: e.g. the label vector
+  exists and has the length the classes give (``ImageLevelSegDataset``);
+- its mask / pseudo-label (the dataset's ``label_source()``: where it has
+  one; required where the dataset requires it) holds only class ids
+  ``0..C-1`` and 255 and has the image's size;
 - its CAM file exists in every CAM folder the config reads (``cam_dir`` of
   a transform such as ``LoadCAMFromFile``, of a metric such as
   ``CAMIoUMetric``, or of ``relation_label_cfg``); ``--load-cams`` also
@@ -46,6 +48,7 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 import rpnet_mmseg  # noqa: E402,F401  (registers the datasets)
 from mmseg.registry import DATASETS  # noqa: E402
+from rpnet_mmseg.datasets import VOCLayoutSegDataset  # noqa: E402
 from rpnet_mmseg.fileio import cam_path, load_cam, read_mask  # noqa: E402
 
 SPLITS = ('train', 'val', 'test')
@@ -163,12 +166,8 @@ def build_lazy(ds_cfg: dict) -> Any:
 
 def seg_source(dataset: Any) -> Tuple[Optional[str], bool]:
     """``(folder of masks / pseudo-labels, whether each image needs one)``."""
-    if hasattr(dataset, 'seg_map_dir'):  # PseudoLabelSegDataset
-        required = not (getattr(dataset, 'skip_missing', False)
-                        or getattr(dataset, 'seg_map_optional', False))
-        return dataset.seg_map_dir, required
-    if hasattr(dataset, 'cls_label_file'):  # ImageLevelSegDataset
-        return dataset.data_prefix.get('seg_map_path'), False
+    if isinstance(dataset, VOCLayoutSegDataset):
+        return dataset.label_source()
     return dataset.data_prefix.get('seg_map_path'), True
 
 
@@ -265,9 +264,9 @@ def check_dataset(ds_cfg: dict, split: str, cam_dirs: Sequence[str],
         report.add('dataset refuses to load', f'{type(e).__name__}: {e}')
         loaded = None
     # 2. Every name of the split.
-    if hasattr(dataset, '_read_split'):
+    if isinstance(dataset, VOCLayoutSegDataset):
         try:
-            names = dataset._read_split()
+            names = dataset.image_names()
         except Exception as e:
             report.add('split file', str(e))
             return report
@@ -293,8 +292,8 @@ def check_dataset(ds_cfg: dict, split: str, cam_dirs: Sequence[str],
     tasks = [(name, osp.join(img_dir, name + dataset.img_suffix),
               osp.join(seg_dir, name + dataset.seg_map_suffix)
               if seg_dir else None, seg_required, num_classes,
-              cam_dirs if labels is None or labels.get(name) is None
-              or labels[name].any() else [], load_cams) for name in names]
+              cam_dirs if labels.get(name) is None or labels[name].any()
+              else [], load_cams) for name in names]
     if nproc > 1:
         results = track_parallel_progress(check_image, tasks, nproc)
     else:
@@ -311,26 +310,20 @@ def check_dataset(ds_cfg: dict, split: str, cam_dirs: Sequence[str],
 
 
 def check_labels(dataset: Any, names: Sequence[str],
-                 report: SplitReport) -> Optional[Dict[str, np.ndarray]]:
-    """Label vectors through the dataset's own parsing (image-level data)."""
-    if not hasattr(dataset, '_load_cls_labels'):
-        return None
-    try:
-        cls_labels = dataset._load_cls_labels()
-    except Exception as e:
-        report.add('label file', str(e))
+                 report: SplitReport) -> Dict[str, np.ndarray]:
+    """The dataset's own check of ``names``; their image-level labels."""
+    if not isinstance(dataset, VOCLayoutSegDataset):
         return {}
-    labels = {}
-    for name in names:
-        try:
-            labels[name] = dataset._parse_label(name, cls_labels) > 0
-        except (KeyError, ValueError) as e:
-            report.add('label vector', e.args[0] if e.args else str(e))
-    return labels
+    for kind, message in dataset.check(names):
+        report.add(kind, message)
+    try:
+        return dataset.image_labels(names)
+    except Exception:  # an unreadable label file, which check() reported
+        return {}
 
 
 def summarize(report: SplitReport, dataset: Any, names: Sequence[str],
-              loaded: Optional[int], labels: Optional[Dict[str, np.ndarray]],
+              loaded: Optional[int], labels: Dict[str, np.ndarray],
               mask_classes: Dict[str, np.ndarray], seg_dir: Optional[str],
               cam_dirs: Sequence[str], classes: Sequence[str]) -> None:
     """Fill ``report.lines``: sizes, masks, per-class image counts."""

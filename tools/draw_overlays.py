@@ -16,13 +16,11 @@ from typing import List, Optional, Sequence
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
-from mmengine import fileio  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
 
-from rpnet_mmseg.fileio import voc_colormap  # noqa: E402
-from rpnet_mmseg.visualization.label_overlay import \
-    save_label_overlays  # noqa: E402
+from rpnet_mmseg.fileio import read_split, voc_colormap  # noqa: E402
+from rpnet_mmseg.visualization import save_label_overlays  # noqa: E402
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -74,14 +72,6 @@ def _find(items: Sequence[dict], type_name: str) -> Optional[dict]:
     return None
 
 
-def _read_split(path: str) -> List[str]:
-    """Image names of a split file."""
-    if not fileio.exists(path):
-        raise FileNotFoundError(f'split file not found: {path}')
-    names = [n.strip() for n in fileio.get_text(path).splitlines()]
-    return [n for n in names if n]
-
-
 def main(argv: Optional[Sequence[str]] = None) -> List[str]:
     """Draw the overlays; return the paths written."""
     args = parse_args(argv)
@@ -116,8 +106,7 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
     out_dir = args.out_dir or cfg.get('pseudo_label_overlay_dir') or \
         osp.join(cfg.get('work_dir', 'work_dirs'), 'pseudo_label_overlays')
     split = args.split or test_set['ann_file']
-    names = _read_split(
-        split if osp.isabs(split) else osp.join(data_root, split))
+    names = read_split(osp.join(data_root, split))
     prefix = test_set.get('data_prefix') or {}
     written = save_label_overlays(
         label_dir,

@@ -1,9 +1,9 @@
 """Evaluate a directory of CAM files against the masks of a split, no model.
 
-Implements the CAM mIoU of METHOD.md section 2 (IRN's ``eval_cam.py``):
-background score t as channel 0, argmax, confusion matrix, 255 ignored,
-swept over t. Prints the sweep and the per-class table at the best t, and
-optionally writes a JSON summary and overlay pictures (at the best t).
+Implements the CAM mIoU of docs/en/method.md section 2.2 (IRN's
+``eval_cam.py``): background score t as channel 0, argmax, confusion matrix,
+255 ignored, swept over t. Prints the sweep and the per-class table at the best
+t, and optionally writes a JSON summary and overlay pictures (at the best t).
 With ``--crf`` each label map is refined by a dense CRF on its image first
 (IRN's relation-label CRF: the CAM + CRF baseline the IRN stage must beat).
 
@@ -19,21 +19,22 @@ import argparse
 import json
 import os.path as osp
 import sys
+from functools import partial
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import mmcv
 import numpy as np
-import torch
 from mmengine import fileio
 from mmengine.logging import MMLogger, print_log
 from mmengine.utils import track_iter_progress
 
-from rpnet_mmseg.fileio import (atomic_write, cam_path, load_cam, read_mask,
-                                read_record)
+from rpnet_mmseg.fileio import (atomic_write, cam_path, format_threshold,
+                                load_cam, read_mask, read_record, read_split,
+                                voc_colormap)
 from rpnet_mmseg.evaluation.metrics.cam_metric import (
-    DEFAULT_THRESHOLDS, cam_areas, format_sweep_tables, format_threshold,
+    DEFAULT_THRESHOLDS, cam_areas, format_sweep_tables,
     missing_masks_message, summarize_areas)
-from rpnet_mmseg.refine import IRN_CRF_PARAMS, crf_refine_label
+from rpnet_mmseg.utils import IRN_CRF_PARAMS, crf_relabel
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -106,26 +107,6 @@ def split_part(part: str, num: int) -> slice:
     return slice(k, None, n)
 
 
-def voc_palette(num_classes: int) -> List[List[int]]:
-    """PASCAL VOC's colour map: bits of the class id spread over R, G, B.
-
-    Args:
-        num_classes (int): Number of colours.
-
-    Returns:
-        list[list[int]]: RGB colour per class id.
-    """
-    palette = []
-    for cls in range(num_classes):
-        rgb, value = [0, 0, 0], cls
-        for shift in range(7, -1, -1):
-            for channel in range(3):
-                rgb[channel] |= ((value >> channel) & 1) << shift
-            value >>= 3
-        palette.append(rgb)
-    return palette
-
-
 def load_class_info(args: argparse.Namespace) -> Tuple[List[str], list]:
     """Return class names (background first) and palette from the args."""
     if args.classes == ['voc']:  # PASCAL VOC 2012's 21 classes, from mmseg
@@ -133,7 +114,7 @@ def load_class_info(args: argparse.Namespace) -> Tuple[List[str], list]:
         meta = PascalVOCDataset.METAINFO
         return list(meta['classes']), [list(c) for c in meta['palette']]
     if args.classes:
-        return list(args.classes), voc_palette(len(args.classes))
+        return list(args.classes), voc_colormap(len(args.classes))
     path = args.labels_json or osp.join(args.data_root, 'labels.json')
     if not fileio.exists(path):
         raise FileNotFoundError(
@@ -141,18 +122,8 @@ def load_class_info(args: argparse.Namespace) -> Tuple[List[str], list]:
             '--classes')
     info = json.loads(fileio.get_text(path))
     classes = list(info['classes'])
-    palette = info.get('palette') or voc_palette(len(classes))
+    palette = info.get('palette') or voc_colormap(len(classes))
     return classes, palette
-
-
-def read_split(data_root: str, split: str) -> List[str]:
-    """Return the image names listed in a split file."""
-    path = split if osp.isabs(split) else osp.join(data_root, split)
-    names = [n.strip() for n in fileio.get_text(path).splitlines()]
-    names = [n for n in names if n]
-    if not names:
-        raise ValueError(f'{path} lists no image')
-    return names
 
 
 def evaluate_cam_dir(cam_dir: str,
@@ -181,9 +152,10 @@ def evaluate_cam_dir(cam_dir: str,
         ignore_index (int): Void mask value. Defaults to 255.
         img_paths (Sequence[str], optional): Image path of each image;
             needed by ``crf``.
-        crf (dict, optional): Keyword arguments of ``dense_crf_labels``;
-            when given, every label map is refined by a dense CRF on its
-            image before it is counted (CAM + CRF). Defaults to None.
+        crf (dict, optional): CRF parameters of
+            :func:`rpnet_mmseg.utils.crf_relabel` (label unary); when
+            given, every label map is refined by a dense CRF on its image
+            before it is counted (CAM + CRF). Defaults to None.
 
     Returns:
         np.ndarray: int64 [T, 4, C] intersection, union, prediction and
@@ -211,16 +183,18 @@ def evaluate_cam_dir(cam_dir: str,
         cam_dict = load_cam(cam_file, image_shape=mask.shape, required=(key, ))
         refine = None
         if crf is not None:
-            image = read_rgb(img_paths[i], mask.shape)
-
-            def refine(label, keys, image=image):
-                return crf_refine_label(image, torch.from_numpy(label),
-                                        torch.from_numpy(keys),
-                                        **crf).numpy()
+            refine = partial(_crf_refine, read_rgb(img_paths[i], mask.shape),
+                             crf)
 
         areas += cam_areas(cam_dict, mask, num_classes, thresholds, key,
                            ignore_index, cam_file, refine)
     return areas
+
+
+def _crf_refine(image: np.ndarray, crf: Dict[str, Any], label: np.ndarray,
+                keys: np.ndarray) -> np.ndarray:
+    """A CAM label map refined by the dense CRF on its image."""
+    return crf_relabel(image, label, np.concatenate([[0], keys + 1]), **crf)
 
 
 def read_rgb(path: str, shape: Sequence[int]) -> np.ndarray:
@@ -269,7 +243,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     args = parse_args(argv)
     logger = MMLogger.get_current_instance()
     class_names, palette = load_class_info(args)
-    names = read_split(args.data_root, args.split)
+    names = read_split(osp.join(args.data_root, args.split))
     if args.part:
         names = names[split_part(args.part, len(names))]
     mask_paths = [

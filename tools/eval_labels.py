@@ -26,9 +26,10 @@ from mmengine.logging import print_log
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # eval_cams' helpers
 sys.path.insert(1, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from eval_cams import load_class_info, read_split, split_part  # noqa: E402
+from eval_cams import load_class_info, split_part  # noqa: E402
 from mmseg.evaluation import IoUMetric  # noqa: E402
-from rpnet_mmseg.fileio import atomic_write, read_mask  # noqa: E402
+from rpnet_mmseg.fileio import (atomic_write, read_mask,  # noqa: E402
+                                read_split)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -58,7 +59,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     args = parse_args(argv)
     class_names, _ = load_class_info(args)
     num_classes = len(class_names)
-    names = read_split(args.data_root, args.split)
+    names = read_split(osp.join(args.data_root, args.split))
     if args.part:
         names = names[split_part(args.part, len(names))]
     areas, without_mask = [], []

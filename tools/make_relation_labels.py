@@ -4,7 +4,7 @@ Reads ``relation_label_cfg`` from a config (see
 ``configs/_base_/refine/relation_labels.py``)::
 
     relation_label_cfg = dict(
-        data_root='../shared/data/msrc_voc',
+        data_root='data/msrc_voc',
         ann_file='ImageSets/Segmentation/train.txt',
         img_dir='JPEGImages', img_suffix='.jpg',
         cls_label_file='cls_labels.npz',

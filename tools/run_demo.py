@@ -65,11 +65,12 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from rpnet_mmseg.evaluation import DeadStageError, check_cam_run  # noqa
-from rpnet_mmseg.fileio import CLS_LABEL_FILE, load_cls_labels  # noqa: E402
+from rpnet_mmseg.fileio import (CLS_LABEL_FILE, load_cls_labels,  # noqa
+                                read_split)
 from rpnet_mmseg.pipeline import (PipelineLockedError,  # noqa: E402
                                   PipelineRunner, StageFailedError,
-                                  load_pipeline)
-from rpnet_mmseg.utils import StagePaths, resolve_demo_data_root  # noqa
+                                  StagePaths, load_pipeline,
+                                  resolve_demo_data_root)
 
 PIPELINE = 'configs/pipelines/rpnet-irn-deeplab_msrc-demo.py'
 FIXED_T = 0.15
@@ -173,8 +174,7 @@ class Demo:
 
     def split_names(self, split: str) -> List[str]:
         """Image names of a split file of the demo data."""
-        with open(osp.join(ROOT, self.data_root, split)) as f:
-            return [line.strip() for line in f if line.strip()]
+        return read_split(osp.join(ROOT, self.data_root, split))
 
     def pipeline(self, name: str, seed: int, subset: float,
                  segmentation_bound: bool = False) -> Config:
@@ -512,8 +512,9 @@ def main() -> None:
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument(
         '--data-root',
-        help='MSRC-VOC folder (default: $RPNET_DEMO_DATA, data/msrc_voc or '
-        '../shared/data/msrc_voc)')
+        help='MSRC-VOC folder (default: $RPNET_DEMO_DATA, else '
+        'data/msrc_voc, made a link to ../shared/data/msrc_voc when only '
+        'that exists)')
     parser.add_argument(
         '--seeds', type=int, nargs='+', default=[0],
         help='training seeds (randomness.seed) of every CAM experiment')
@@ -545,8 +546,8 @@ def main() -> None:
         'multi-scale x flip + CRF (the fully supervised comparison)')
     args = parser.parse_args()
     try:
-        data_root = resolve_demo_data_root(args.data_root)
-    except FileNotFoundError as e:
+        data_root = resolve_demo_data_root(args.data_root, link=True)
+    except (FileNotFoundError, FileExistsError) as e:
         sys.exit(f'error: {e}')
     demo = Demo(osp.relpath(data_root, ROOT), args.work_dir)
     for stage in ('refine', 'segment'):

@@ -2,7 +2,7 @@
 # settings, as one command (data: docs/en/data.md):
 #   python tools/run_pipeline.py configs/pipelines/rpnet-irn-deeplab_voc12aug.py
 #   python tools/run_pipeline.py configs/pipelines/rpnet-irn-deeplab_voc12aug.py --gpus 8
-# Every folder is a StagePaths folder of work_dir (rpnet_mmseg/utils/
+# Every folder is a StagePaths folder of work_dir (rpnet_mmseg/pipeline/
 # stage_paths.py); a stage reruns only when its config, its command or the
 # content of what it reads changed (rpnet_mmseg/pipeline/runner.py).
 work_dir = 'work_dirs/rpnet-irn-deeplab_voc12aug'

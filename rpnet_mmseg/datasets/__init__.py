@@ -4,9 +4,10 @@ from .pair_collate import pair_collate
 from .pseudo_label_dataset import PseudoLabelSegDataset
 from .transforms import (LoadCAMFromFile, LoadOptionalAnnotations,
                          PackCAMInputs, PackImageLevelInputs)
+from .voc_layout_dataset import VOCLayoutSegDataset
 
 __all__ = [
-    'ImageLevelSegDataset', 'select_class_subset', 'pair_collate',
-    'PackImageLevelInputs', 'PseudoLabelSegDataset', 'LoadOptionalAnnotations',
-    'LoadCAMFromFile', 'PackCAMInputs'
+    'VOCLayoutSegDataset', 'ImageLevelSegDataset', 'select_class_subset',
+    'pair_collate', 'PackImageLevelInputs', 'PseudoLabelSegDataset',
+    'LoadOptionalAnnotations', 'LoadCAMFromFile', 'PackCAMInputs'
 ]

@@ -1,23 +1,20 @@
 """A VOC-layout dataset with image-level (multi-hot) class labels."""
-import copy
 import logging
 import math
 import os.path as osp
-from typing import List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-import mmengine
 import mmengine.fileio as fileio
 import numpy as np
 from mmengine.dataset.base_dataset import force_full_init
 from mmengine.logging import print_log
 from mmengine.utils import is_abs
-from mmseg.datasets import BaseSegDataset
-from mmseg.datasets.voc import PascalVOCDataset
 from mmseg.registry import DATASETS
 
 from ..fileio import (CAM_SUFFIX, CLS_LABEL_FILE, LabelMapError,
                       find_cls_label_file, load_cls_labels)
 from .label_map_check import run_pipeline_checked
+from .voc_layout_dataset import Problem, VOCLayoutSegDataset
 
 # How many example names a warning lists before it is cut short.
 _MAX_NAMES_IN_LOG = 5
@@ -61,7 +58,7 @@ def select_class_subset(labels: np.ndarray,
 
 
 @DATASETS.register_module()
-class ImageLevelSegDataset(BaseSegDataset):
+class ImageLevelSegDataset(VOCLayoutSegDataset):
     """Segmentation dataset trained from image-level labels (VOC layout).
 
     Serves the weakly supervised stages of RPNet (`Cross-Image Region Mining
@@ -86,7 +83,10 @@ class ImageLevelSegDataset(BaseSegDataset):
     split file, or one none of whose images has a positive class, is an
     error naming the file. A mask is checked against its image as soon as
     the pipeline loads it (:func:`run_pipeline_checked`): an (H, W) map of
-    class ids of the image's size, not an RGB PNG.
+    class ids of the image's size, not an RGB PNG. Tools read the split,
+    the label vectors and the mask folder through the public methods of
+    :class:`VOCLayoutSegDataset`; :meth:`image_labels` and :meth:`check`
+    parse the vectors as loading does.
 
     Args:
         ann_file (str): Split file, one image name per line (relative to
@@ -114,11 +114,17 @@ class ImageLevelSegDataset(BaseSegDataset):
             None.
         skip_done_suffix (str): Suffix of those outputs. Defaults to
             '.npz' (CAM files).
-        **kwargs: Other arguments of :class:`BaseSegDataset` (``data_root``,
-            ``metainfo``, ``pipeline``, ``test_mode``, ``lazy_init``,
-            ``backend_args`` ...). ``reduce_zero_label`` must stay False.
+        **kwargs: Other arguments of :class:`VOCLayoutSegDataset`
+            (``data_root``, ``metainfo``, ``pipeline``, ``test_mode``,
+            ``lazy_init``, ``backend_args`` ...). ``reduce_zero_label``
+            must stay False.
     """
-    METAINFO = copy.deepcopy(PascalVOCDataset.METAINFO)
+
+    # Arguments that choose which images run, not what an image gives: a
+    # writer's producer identity leaves them out (see
+    # rpnet_mmseg.fileio.provenance.selection_args).
+    selection_args = ('subset_fraction', 'subset_seed', 'skip_done_dir',
+                      'skip_done_suffix')
 
     def __init__(self,
                  ann_file: str = '',
@@ -133,16 +139,9 @@ class ImageLevelSegDataset(BaseSegDataset):
                  skip_done_dir: Optional[str] = None,
                  skip_done_suffix: str = CAM_SUFFIX,
                  **kwargs) -> None:
-        if kwargs.get('reduce_zero_label', False):
-            raise ValueError(
-                'ImageLevelSegDataset keeps background as class 0; '
-                'reduce_zero_label=True is not supported.')
         if subset_fraction is not None and not 0 < subset_fraction <= 1:
             raise ValueError(
                 f'subset_fraction must be in (0, 1], got {subset_fraction}')
-        if data_prefix is None:
-            data_prefix = dict(
-                img_path='JPEGImages', seg_map_path='SegmentationClass')
         self.cls_label_file = cls_label_file
         self.paired = paired
         self.allow_self_pair = allow_self_pair
@@ -158,28 +157,6 @@ class ImageLevelSegDataset(BaseSegDataset):
             seg_map_suffix=seg_map_suffix,
             data_prefix=data_prefix,
             **kwargs)
-
-    @classmethod
-    def get_label_map(cls,
-                      new_classes: Optional[Sequence] = None) -> None:
-        """Masks already index ``metainfo['classes']``: never remap."""
-        return None
-
-    def _update_palette(self) -> list:
-        """Match the palette to the classes.
-
-        A longer palette (the default VOC colour map for a dataset with fewer
-        classes) is cut to the first ``len(classes)`` colours, which is the
-        colour map palette PNG masks use; an empty one is generated.
-        """
-        palette = list(self._metainfo.get('palette', []))
-        classes = self._metainfo.get('classes', [])
-        if len(palette) >= len(classes) > 0:
-            return palette[:len(classes)]
-        if palette:
-            raise ValueError(f'metainfo palette has {len(palette)} colours '
-                             f'for {len(classes)} classes')
-        return super()._update_palette()
 
     def _join_prefix(self) -> None:
         """Also join ``cls_label_file`` with ``data_root``."""
@@ -198,19 +175,63 @@ class ImageLevelSegDataset(BaseSegDataset):
                 f'foreground class, got {classes}')
         return len(classes) - 1
 
-    def _read_split(self) -> List[str]:
-        """Image names of the split file, in file order."""
-        if not self.ann_file or not fileio.isfile(
-                self.ann_file, backend_args=self.backend_args):
-            raise FileNotFoundError(
-                f"split file (ann_file) '{self.ann_file}' does not exist")
-        lines = mmengine.list_from_file(
-            self.ann_file, backend_args=self.backend_args)
-        names = [line.strip() for line in lines if line.strip()]
-        if not names:
-            raise ValueError(f"split file (ann_file) '{self.ann_file}' lists "
-                             'no image (it is empty): one image name a line')
-        return names
+    def label_source(self) -> Tuple[Optional[str], bool]:
+        """The mask folder; masks are optional (evaluation only).
+
+        Returns:
+            tuple[str | None, bool]: ``data_prefix['seg_map_path']`` and
+            False.
+        """
+        return self.data_prefix.get('seg_map_path', None), False
+
+    def image_labels(self, names: Sequence[str]) -> Dict[str, np.ndarray]:
+        """The label vectors of ``names``, read as loading reads them.
+
+        Args:
+            names (Sequence[str]): Image names, e.g. :meth:`image_names`.
+
+        Returns:
+            dict[str, np.ndarray]: ``{name: (C,) bool}``, True for the
+            positive classes; names without a valid vector are left out
+            (:meth:`check` names them).
+
+        Raises:
+            FileNotFoundError: If ``cls_label_file`` does not exist.
+            ValueError: If it cannot be read (both name the file).
+        """
+        return self._read_labels(names)[0]
+
+    def check(self, names: Sequence[str]) -> List[Problem]:
+        """Problems of the label file and of the label vectors of ``names``.
+
+        Args:
+            names (Sequence[str]): Image names, e.g. :meth:`image_names`.
+
+        Returns:
+            list[tuple[str, str]]: ``('label file', message)`` when
+            ``cls_label_file`` cannot be read, else ``('label vector',
+            message)`` per missing or malformed vector; messages name the
+            file and the image.
+        """
+        try:
+            return self._read_labels(names)[1]
+        except Exception as e:  # an unreadable file of any kind
+            return [('label file', str(e))]
+
+    def _read_labels(
+            self, names: Sequence[str]
+    ) -> Tuple[Dict[str, np.ndarray], List[Problem]]:
+        """The valid label vectors (bool) of ``names`` and the problems of
+        the others; raises if the label file cannot be read."""
+        cls_labels = self._load_cls_labels()
+        labels, problems = {}, []
+        for name in names:
+            try:
+                labels[name] = self._parse_label(name, cls_labels) > 0
+            except (KeyError, ValueError) as e:
+                problems.append(
+                    ('label vector', e.args[0] if e.args else str(e)))
+        return labels, problems
 
     def _load_cls_labels(self) -> dict:
         """The ``{name: multi-hot}`` dict of ``cls_label_file``."""
@@ -241,17 +262,12 @@ class ImageLevelSegDataset(BaseSegDataset):
             ``seg_map_path`` (None without a mask), ``img_id``, ``gt_label``,
             ``label_map``, ``reduce_zero_label`` and ``seg_fields``.
         """
-        names = self._read_split()
+        names = self.image_names()
         cls_labels = self._load_cls_labels()
-        img_dir = self.data_prefix.get('img_path', None) or ''
         seg_dir = self.data_prefix.get('seg_map_path', None)
         data_list, unlabelled = [], []
         for name in names:
-            img_path = osp.join(img_dir, name + self.img_suffix)
-            if not fileio.exists(img_path, backend_args=self.backend_args):
-                raise FileNotFoundError(
-                    f"image '{img_path}' listed in split file "
-                    f"'{self.ann_file}' does not exist")
+            img_path = self._image_path(name)
             gt_label = self._parse_label(name, cls_labels)
             if not (gt_label > 0).any():
                 unlabelled.append(name)
@@ -262,14 +278,8 @@ class ImageLevelSegDataset(BaseSegDataset):
                 if fileio.exists(path, backend_args=self.backend_args):
                     seg_map_path = path
             data_list.append(
-                dict(
-                    img_path=img_path,
-                    seg_map_path=seg_map_path,
-                    img_id=name,
-                    gt_label=gt_label,
-                    label_map=self.label_map,
-                    reduce_zero_label=False,
-                    seg_fields=[]))
+                self._data_info(
+                    name, img_path, seg_map_path, gt_label=gt_label))
         if unlabelled and not data_list:
             raise ValueError(
                 f'none of the {len(names)} image(s) of split file '

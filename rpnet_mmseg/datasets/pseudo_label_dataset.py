@@ -1,25 +1,22 @@
 """Images paired with the pseudo-labels of the IRN stage (VOC layout)."""
-import copy
 import logging
 import os.path as osp
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
-import mmengine
 import mmengine.fileio as fileio
 import numpy as np
 from mmengine.logging import print_log
-from mmseg.datasets import BaseSegDataset
-from mmseg.datasets.voc import PascalVOCDataset
 from mmseg.registry import DATASETS
 
 from .label_map_check import run_pipeline_checked
+from .voc_layout_dataset import VOCLayoutSegDataset
 
 # How many missing names an error or warning lists before it is cut short.
 _MAX_NAMES = 5
 
 
 @DATASETS.register_module()
-class PseudoLabelSegDataset(BaseSegDataset):
+class PseudoLabelSegDataset(VOCLayoutSegDataset):
     """A segmentation dataset whose label maps come from a previous stage.
 
     The segmentation stage of RPNet trains DeepLab-LargeFOV on the
@@ -47,14 +44,14 @@ class PseudoLabelSegDataset(BaseSegDataset):
     with ``seg_map_path=None`` (prediction on a split whose masks exist for
     some images only; load them with ``LoadOptionalAnnotations``).
 
-    Class ids are used as they are (no label remapping): ``metainfo['classes']``
-    lists background first, as the label PNGs index it. Every label map is
-    checked as soon as the pipeline loaded it (an (H, W) map of class ids of
-    its image's size, not an RGB PNG: :func:`run_pipeline_checked`) and
-    once packed for values outside ``[0, C) + {ignore_index}``, so a
-    pseudo-label folder of another dataset fails naming the file. An empty
-    split file, or a split none of whose images has a label map, is an
-    error naming the file.
+    Class ids are used as they are (no label remapping, see
+    :class:`VOCLayoutSegDataset`): ``metainfo['classes']`` lists background
+    first, as the label PNGs index it. Every label map is checked as soon
+    as the pipeline loaded it (an (H, W) map of class ids of its image's
+    size, not an RGB PNG: :func:`run_pipeline_checked`) and once packed for
+    values outside ``[0, C) + {ignore_index}``, so a pseudo-label folder of
+    another dataset fails naming the file. An empty split file, or a split
+    none of whose images has a label map, is an error naming the file.
 
     Args:
         ann_file (str): Split file, one image name per line (relative to
@@ -76,11 +73,11 @@ class PseudoLabelSegDataset(BaseSegDataset):
             Defaults to True.
         ignore_index (int): The "undecided" value of the label maps.
             Defaults to 255.
-        **kwargs: Other arguments of :class:`BaseSegDataset` (``data_root``,
-            ``metainfo``, ``pipeline``, ``test_mode``, ``indices``,
-            ``backend_args`` ...). ``reduce_zero_label`` must stay False.
+        **kwargs: Other arguments of :class:`VOCLayoutSegDataset`
+            (``data_root``, ``metainfo``, ``pipeline``, ``test_mode``,
+            ``indices``, ``backend_args`` ...). ``reduce_zero_label`` must
+            stay False.
     """
-    METAINFO = copy.deepcopy(PascalVOCDataset.METAINFO)
 
     def __init__(self,
                  ann_file: str = '',
@@ -93,44 +90,21 @@ class PseudoLabelSegDataset(BaseSegDataset):
                  check_labels: bool = True,
                  ignore_index: int = 255,
                  **kwargs) -> None:
-        if kwargs.get('reduce_zero_label', False):
-            raise ValueError('PseudoLabelSegDataset keeps background as '
-                             'class 0; reduce_zero_label=True is not '
-                             'supported.')
         if skip_missing and seg_map_optional:
             raise ValueError('skip_missing and seg_map_optional exclude each '
                              'other: drop images without a label map, or '
                              'keep them without one')
-        if data_prefix is None:
-            data_prefix = dict(
-                img_path='JPEGImages', seg_map_path='SegmentationClass')
         self.pseudo_label_dir = pseudo_label_dir
         self.skip_missing = skip_missing
         self.seg_map_optional = seg_map_optional
         self.check_labels = check_labels
-        self.ignore_index = ignore_index
         super().__init__(
             ann_file=ann_file,
             data_prefix=data_prefix,
             img_suffix=img_suffix,
             seg_map_suffix=seg_map_suffix,
+            ignore_index=ignore_index,
             **kwargs)
-
-    @classmethod
-    def get_label_map(cls, new_classes=None) -> None:
-        """Label maps already index ``metainfo['classes']``: never remap."""
-        return None
-
-    def _update_palette(self) -> list:
-        """Cut a longer palette (VOC's) to the number of classes."""
-        palette = list(self._metainfo.get('palette', []))
-        classes = self._metainfo.get('classes', [])
-        if len(palette) >= len(classes) > 0:
-            return palette[:len(classes)]
-        if palette:
-            raise ValueError(f'metainfo palette has {len(palette)} colours '
-                             f'for {len(classes)} classes')
-        return super()._update_palette()
 
     @property
     def seg_map_dir(self) -> Optional[str]:
@@ -139,19 +113,15 @@ class PseudoLabelSegDataset(BaseSegDataset):
             return self.pseudo_label_dir
         return self.data_prefix.get('seg_map_path', None)
 
-    def _read_split(self) -> List[str]:
-        """Image names of the split file, in file order."""
-        if not self.ann_file or not fileio.isfile(
-                self.ann_file, backend_args=self.backend_args):
-            raise FileNotFoundError(
-                f"split file (ann_file) '{self.ann_file}' does not exist")
-        lines = mmengine.list_from_file(
-            self.ann_file, backend_args=self.backend_args)
-        names = [line.strip() for line in lines if line.strip()]
-        if not names:
-            raise ValueError(f"split file (ann_file) '{self.ann_file}' lists "
-                             'no image (it is empty): one image name a line')
-        return names
+    def label_source(self) -> Tuple[Optional[str], bool]:
+        """The label-map folder, and whether every image needs a map.
+
+        Returns:
+            tuple[str | None, bool]: :attr:`seg_map_dir` and False with
+            ``skip_missing`` or ``seg_map_optional``, else True.
+        """
+        required = not (self.skip_missing or self.seg_map_optional)
+        return self.seg_map_dir, required
 
     def load_data_list(self) -> List[dict]:
         """Pair every image of the split with its label map.
@@ -166,8 +136,7 @@ class PseudoLabelSegDataset(BaseSegDataset):
                 folder, or (without ``skip_missing`` / ``seg_map_optional``)
                 images without a label map, naming them.
         """
-        names = self._read_split()
-        img_dir = self.data_prefix.get('img_path', None) or ''
+        names = self.image_names()
         seg_dir = self.seg_map_dir
         if not seg_dir:
             raise ValueError('no label-map folder: set pseudo_label_dir or '
@@ -179,11 +148,7 @@ class PseudoLabelSegDataset(BaseSegDataset):
                 f"label-map folder ({source}) '{seg_dir}' does not exist")
         data_list, missing = [], []
         for name in names:
-            img_path = osp.join(img_dir, name + self.img_suffix)
-            if not fileio.exists(img_path, backend_args=self.backend_args):
-                raise FileNotFoundError(
-                    f"image '{img_path}' listed in split file "
-                    f"'{self.ann_file}' does not exist")
+            img_path = self._image_path(name)
             seg_map_path = osp.join(seg_dir, name + self.seg_map_suffix)
             if not fileio.exists(seg_map_path,
                                  backend_args=self.backend_args):
@@ -191,14 +156,7 @@ class PseudoLabelSegDataset(BaseSegDataset):
                 if not self.seg_map_optional:
                     continue
                 seg_map_path = None
-            data_list.append(
-                dict(
-                    img_path=img_path,
-                    seg_map_path=seg_map_path,
-                    img_id=name,
-                    label_map=self.label_map,
-                    reduce_zero_label=False,
-                    seg_fields=[]))
+            data_list.append(self._data_info(name, img_path, seg_map_path))
         if missing:
             self._report_missing(missing, len(names), seg_dir)
         if not data_list:

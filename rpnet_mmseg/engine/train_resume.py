@@ -183,7 +183,7 @@ def label_fingerprints(cfg: Config) -> Dict[str, Optional[str]]:
         dict: folder -> content sha1 (None if the folder does not exist).
     """
     from ..pipeline.fingerprint import fingerprint
-    from ..utils.config_retarget import values_of_key
+    from ..pipeline.config_retarget import values_of_key
     loader = cfg.get('train_dataloader') or {}
     return {
         d: fingerprint(d)['sha1']

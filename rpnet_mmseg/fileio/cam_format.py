@@ -9,7 +9,8 @@ The arrays and their names are those of IRN's CAM files (``make_cam.py``,
 - ``high_res``: float32 array [K, H, W], the CAM at the image's size (for
   evaluation and relation labels),
 
-both ReLU'd and each class map divided by its max (METHOD.md section 2).
+both ReLU'd and each class map divided by its max (docs/en/method.md
+section 2.1).
 The project writes them as an uncompressed ``np.savez`` archive with
 :func:`save_cam` (atomic, refuses object arrays) and reads them with
 ``np.load(..., allow_pickle=False)``. :func:`load_cam` also reads IRN's own
@@ -19,6 +20,9 @@ dict, str, int, float and IRN's CPU tensors only; anything else is refused
 before it runs). :func:`cam_path` finds ``NAME.npz`` and falls back to
 ``NAME.npy`` when only that exists, so folders of IRN CAMs are read as
 they are; ``tools/dataset_converters/convert_irn_files.py`` converts them.
+:func:`cam_label_map` reads a CAM as the label map at a background score t
+(docs/en/method.md section 2.2), the reading the CAM metric and the overlays
+share.
 Files are read through :mod:`mmengine.fileio`, so CAM files may live on any
 backend mmengine supports.
 """
@@ -34,7 +38,8 @@ from .legacy_npy import NPY_MAGIC, NPZ_MAGIC, load_npy_restricted
 
 __all__ = [
     'CAM_SUFFIX', 'LEGACY_CAM_SUFFIX', 'CAM_ARRAY_KEYS', 'cam_path',
-    'validate_cam_dict', 'load_cam', 'save_cam'
+    'validate_cam_dict', 'load_cam', 'save_cam', 'cam_label_map',
+    'format_threshold'
 ]
 
 CAM_SUFFIX = '.npz'
@@ -205,3 +210,39 @@ def save_cam(path: str, cam_dict: Mapping[str, np.ndarray]) -> None:
         if arr_key in cam_dict:
             arrays[arr_key] = np.asarray(cam_dict[arr_key], dtype=np.float32)
     save_npz_atomic(path, arrays)
+
+
+def format_threshold(t: float) -> str:
+    """Format a background score: 0.1 -> '0.10', 0.125 -> '0.125'.
+
+    Args:
+        t (float): Threshold.
+
+    Returns:
+        str: The formatted threshold.
+    """
+    return f'{t:.2f}' if round(t, 2) == t else f'{t:g}'
+
+
+def cam_label_map(cams: np.ndarray, keys: np.ndarray,
+                  threshold: float) -> np.ndarray:
+    """Turn an image's class maps into a label map with a background score.
+
+    Equivalent to IRN's ``argmax(pad(cams, t as channel 0))`` followed by
+    ``pad(keys + 1)[argmax]``: argmax returns the first maximum, so a pixel
+    whose best class score equals ``t`` is background.
+
+    Args:
+        cams (np.ndarray): [K, H, W] class maps, normalised to [0, 1].
+        keys (np.ndarray): [K] 0-based foreground class indices.
+        threshold (float): The constant background score t.
+
+    Returns:
+        np.ndarray: int64 [H, W] class ids, 0 = background, key + 1 else.
+    """
+    if len(keys) == 0:
+        return np.zeros(cams.shape[1:], dtype=np.int64)
+    labels = np.asarray(keys, dtype=np.int64)[cams.argmax(axis=0)] + 1
+    # Compare in the CAM's dtype, as IRN does after padding t into the array.
+    t = np.asarray(threshold, dtype=cams.dtype)
+    return np.where(cams.max(axis=0) > t, labels, 0)

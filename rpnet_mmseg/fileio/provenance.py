@@ -47,7 +47,8 @@ import json
 import os
 import os.path as osp
 import time
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Union
+from typing import (Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple,
+                    Union)
 
 import torch
 from mmengine.config import Config
@@ -63,26 +64,13 @@ _MAX_NAMES = 5
 ON_STALE = ('error', 'overwrite')
 # Keys of a record that inform but do not identify the producer.
 INFO_KEYS = ('config_file', 'checkpoint', 'created', 'rpnet_mmseg_version')
-# Config entries that do not change what a model outputs for an image:
-# where and how the run is launched, logged, trained and evaluated.
-RUN_ONLY_CONFIG_KEYS = ('work_dir', 'launcher', 'load_from', 'resume',
-                        'env_cfg', 'log_level', 'log_processor',
-                        'default_hooks', 'custom_hooks', 'visualizer',
-                        'vis_backends', 'experiment_name', 'randomness',
-                        'val_evaluator', 'test_evaluator', 'train_dataloader',
-                        'train_cfg', 'val_cfg', 'test_cfg', 'optim_wrapper',
-                        'param_scheduler', 'auto_scale_lr', 'custom_imports',
-                        'default_scope', 'filename')
-RUN_ONLY_LOADER_KEYS = ('batch_size', 'num_workers', 'persistent_workers',
-                        'pin_memory', 'prefetch_factor', 'sampler',
-                        'batch_sampler', 'collate_fn')
-# Dataset entries that choose WHICH images run, not what an image gives:
-# a resumed run over the remaining images (``indices``, ``skip_done_dir``),
-# another split into the same folder (``ann_file``) is the same producer.
-SELECTION_DATASET_KEYS = ('ann_file', 'indices', 'skip_done_dir',
-                          'skip_done_suffix', 'subset_fraction', 'subset_seed',
-                          'serialize_data', 'lazy_init', 'max_refetch',
-                          'test_mode')
+# Arguments of mmengine's BaseDataset that choose WHICH images run, not
+# what an image gives. A dataset class adds its own in a
+# ``selection_args`` class attribute, next to the arguments it defines; an
+# argument nobody declared counts in the identity (a mismatch that says so,
+# never a silent reuse).
+BASE_SELECTION_ARGS = ('ann_file', 'indices', 'serialize_data', 'lazy_init',
+                       'max_refetch', 'test_mode')
 
 PathLike = Union[str, os.PathLike]
 
@@ -108,38 +96,41 @@ def file_sha1(path: PathLike, chunk_size: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def selection_args(dataset_type: Any) -> Tuple[str, ...]:
+    """The arguments of a dataset class that only select images.
+
+    Args:
+        dataset_type (str | type): A dataset config's ``type``.
+
+    Returns:
+        tuple[str]: The class's ``selection_args`` (with mmengine's
+        :data:`BASE_SELECTION_ARGS`), or the latter for a class that
+        declares none or is not registered.
+    """
+    cls = dataset_type
+    if not isinstance(cls, type):
+        from mmseg.registry import DATASETS
+        try:
+            cls = DATASETS.get(dataset_type)
+        except Exception:  # an unknown scope or name
+            cls = None
+    own = tuple(getattr(cls, 'selection_args', ()))
+    return BASE_SELECTION_ARGS + own
+
+
 def _strip_selection(value: Any) -> Any:
-    """Drop ``SELECTION_DATASET_KEYS`` from a dataset config, recursively
-    through dataset wrappers (``dataset`` / ``datasets`` entries)."""
+    """A dataset config without the arguments that select images (the
+    class's :func:`selection_args`), recursively through dataset wrappers
+    (``dataset`` / ``datasets`` entries)."""
     if isinstance(value, Mapping):
+        drop = selection_args(value.get('type'))
         return {
             k: _strip_selection(v) if k in ('dataset', 'datasets') else v
-            for k, v in value.items() if k not in SELECTION_DATASET_KEYS
+            for k, v in value.items() if k not in drop
         }
     if isinstance(value, (list, tuple)):
         return [_strip_selection(v) for v in value]
     return value
-
-
-def _strip_loader(loader: Any) -> Any:
-    """A dataloader config without its run-only and selection entries."""
-    if not isinstance(loader, Mapping):
-        return loader
-    out = {k: v for k, v in loader.items() if k not in RUN_ONLY_LOADER_KEYS}
-    if 'dataset' in out:
-        out['dataset'] = _strip_selection(out['dataset'])
-    return out
-
-
-def _strip_run_keys(cfg_dict: Mapping[str, Any]) -> Dict[str, Any]:
-    """Drop the entries that do not change what a model outputs."""
-    out = {}
-    for key, value in cfg_dict.items():
-        if key in RUN_ONLY_CONFIG_KEYS:
-            continue
-        out[key] = _strip_loader(value) if key.endswith('_dataloader') \
-            else value
-    return out
 
 
 def _json_default(obj: Any) -> str:
@@ -158,23 +149,21 @@ def _sha1_json(obj: Any) -> str:
 
 
 def config_sha1(cfg: Union[Config, Mapping, PathLike],
-                loop: Optional[str] = None) -> str:
-    """sha1 of what a config says about producing outputs.
+                loop: str = 'test') -> str:
+    """sha1 of what a config says about one image's output.
 
-    The config is resolved (bases and ``--cfg-options`` merged). With
-    ``loop`` (``'val'`` or ``'test'``, as :class:`StageProvenanceHook` hashes
-    a runner's config), only ``model`` and the loop's dataset count. Without
-    it, the whole config counts except the entries that only say how a run
-    is launched, logged, trained or evaluated (``RUN_ONLY_CONFIG_KEYS``).
-    Either way the dataloaders' batch size, workers and sampler and the
-    datasets' image selection (``SELECTION_DATASET_KEYS``: ``indices``,
-    ``skip_done_dir``, ``ann_file``, ...) do not count, so a resumed,
-    distributed or partial run of the same model hashes equally, while any
-    change to the model, its test settings or the data pipeline does not.
+    The config is resolved (bases and ``--cfg-options`` merged); what
+    counts is what an image's output is made of: ``model`` and the loop's
+    dataset (its data pipeline, data root, prefixes, class names, any
+    argument of its own), not how many images run or where a run is
+    launched, logged or written. A dataset's arguments that only select
+    images (:func:`selection_args`: ``ann_file``, ``indices``,
+    ``skip_done_dir``, ...) do not count, so a resumed, distributed or
+    partial run of the same model hashes equally.
 
     Args:
         cfg (Config | dict | str): A config, its dict, or its file.
-        loop (str, optional): ``'val'`` or ``'test'``. Defaults to None.
+        loop (str): ``'val'`` or ``'test'``. Defaults to 'test'.
 
     Returns:
         str: Hex digest of the canonical JSON of the counted entries.
@@ -182,8 +171,6 @@ def config_sha1(cfg: Union[Config, Mapping, PathLike],
     if isinstance(cfg, (str, os.PathLike)):
         cfg = Config.fromfile(cfg)
     cfg_dict = cfg.to_dict() if isinstance(cfg, Config) else dict(cfg)
-    if loop is None:
-        return _sha1_json(_strip_run_keys(cfg_dict))
     loader = cfg_dict.get(f'{loop}_dataloader') or {}
     dataset = loader.get('dataset') if isinstance(loader, Mapping) else None
     return _sha1_json({
@@ -238,7 +225,7 @@ def make_producer(stage: str,
                   checkpoint: Optional[PathLike] = None,
                   model: Union[torch.nn.Module, Mapping, None] = None,
                   extra: Optional[Mapping[str, Any]] = None,
-                  loop: Optional[str] = None) -> Dict:
+                  loop: str = 'test') -> Dict:
     """Build the record of what produces a stage folder.
 
     Args:
@@ -253,9 +240,9 @@ def make_producer(stage: str,
         extra (dict, optional): Further JSON-able settings that identify
             the producer (e.g. the CRF parameters of a tool, the producer
             record of its input folder).
-        loop (str, optional): ``'val'`` or ``'test'``: hash only the model
-            and that loop's dataset of ``config`` (see :func:`config_sha1`).
-            Defaults to None.
+        loop (str): ``'val'`` or ``'test'``: the loop whose dataset
+            ``config`` hashes with the model (see :func:`config_sha1`).
+            Defaults to 'test'.
 
     Returns:
         dict: The producer record (see the module docstring).

@@ -30,7 +30,7 @@ folder, and an earlier stage by name: its JSON output's values
 
 Each stage config is the shipped config re-rooted at the run folder (its
 ``work_root`` and ``data_root`` prefixes, see
-:func:`rpnet_mmseg.utils.retarget_options`), with the stage's
+:func:`rpnet_mmseg.pipeline.retarget_options`), with the stage's
 ``cfg_options``, and ``stage_inputs``: the content sha1 of every earlier
 output it reads. It is dumped to ``ROOT/.pipeline/configs/STAGE.py`` and
 that file is what runs.
@@ -72,8 +72,8 @@ from mmengine.config import Config
 from ..fileio.atomic import save_text_atomic
 from ..fileio.provenance import (STAGE_FILE, _manifests, output_files,
                                  written_files)
-from ..utils.config_retarget import retarget_options, string_leaves
-from ..utils.stage_paths import StagePaths
+from .config_retarget import retarget_options, string_leaves
+from .stage_paths import StagePaths
 from .fingerprint import changed_files, fingerprint
 from .process import RunLock, run_stage
 

@@ -7,7 +7,8 @@ and measures their affinity on the class boundary map ``B``:
     a_ij = 1 - max_{k in path(i, j)} B(x_k)                        (IRN eq. 2)
 
 the path being the grid pixels on the straight line from ``i`` to ``j``.
-Training uses radius 10, the random walk radius 5 (METHOD.md section 3).
+Training uses radius 10, the random walk radius 5 (docs/en/method.md
+section 3.3).
 """
 from typing import Dict, List, Optional, Tuple
 
@@ -88,8 +89,9 @@ class PathIndex:
     grid) is counted once, by its offset ``(dy, dx)`` from the source to the
     destination on a half disk: ``dy > 0``, or ``dy == 0`` and ``dx > 0``,
     with ``0 < dy^2 + dx^2 < radius^2``. That gives IRN's 34 directions at
-    radius 5 and 152 at radius 10 (METHOD.md section 3). The class holds no
-    tensors of a device: every method works on the device of its input.
+    radius 5 and 152 at radius 10 (docs/en/method.md section 3.3). The
+    class holds no tensors of a device: every method works on the device of its
+    input.
 
     Args:
         radius (int): Pairs are closer than this (exclusive), >= 2.

@@ -2,12 +2,10 @@
 import math
 from typing import Optional, Sequence
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ..utils.dense_crf import dense_crf_labels
 from .path_index import PathIndex
 from .random_walk import propagate
 
@@ -164,40 +162,3 @@ def walked_to_label(walked: Tensor,
     class_ids = torch.cat([keys.new_zeros(1), keys + 1])
     return class_ids[scores.argmax(dim=0)]
 
-
-def crf_refine_label(image: np.ndarray, label: Tensor, keys: Tensor,
-                     **crf_params) -> Tensor:
-    """Refine a pseudo-label by a dense CRF on the image (labels unary).
-
-    The label's values (0 and ``keys + 1``) become the CRF's classes; each
-    pixel's unary puts ``gt_prob`` on its label
-    (:func:`rpnet_mmseg.utils.dense_crf_labels`, IRN's relation-label CRF by
-    default), and the refined argmax is mapped back to class ids.
-
-    Args:
-        image (np.ndarray): (H, W, 3) uint8 image.
-        label (Tensor): (H, W) int64 class ids in ``{0} U (keys + 1)``.
-        keys (Tensor): (K, ) 0-based foreground class indices.
-        **crf_params: Keyword arguments of ``dense_crf_labels``
-            (``gt_prob``, ``num_iters``, kernel parameters).
-
-    Returns:
-        Tensor: (H, W) int64 refined class ids, on the label's device.
-    """
-    keys = torch.as_tensor(keys).long().view(-1).cpu()
-    if keys.numel() == 0:
-        return label
-    class_ids = torch.cat([keys.new_zeros(1), keys + 1])
-    lut = torch.full((int(class_ids.max()) + 1, ), -1, dtype=torch.long)
-    lut[class_ids] = torch.arange(class_ids.numel())
-    values = label.cpu().long()
-    if values.min() < 0 or values.max() >= lut.numel() or \
-            (lut[values] < 0).any():
-        raise ValueError(f'the label has values {values.unique().tolist()} '
-                         f'outside 0 and keys + 1 = {(keys + 1).tolist()}')
-    refined = dense_crf_labels(
-        np.ascontiguousarray(image),
-        lut[values].numpy(),
-        num_classes=class_ids.numel(),
-        **crf_params)
-    return class_ids[torch.from_numpy(refined).long()].to(label.device)

@@ -1,8 +1,8 @@
 """IRN's random walk with sparse products: memory linear in the pixels.
 
-IRN (Ahn, Cho, Kwak, CVPR 2019, section 3.4; METHOD.md section 3) spreads
-the CAMs over the stride-4 grid along the affinities of its path index at
-radius 5:
+IRN (Ahn, Cho, Kwak, CVPR 2019, section 3.4; docs/en/method.md section
+3.6) spreads the CAMs over the stride-4 grid along the affinities of its path
+index at radius 5:
 
     A = [a_ij] with a_ii = 1 and a_ij = a_ji,       (IRN eq. 2, symmetric)
     T = A^beta S^-1,  S = diag(column sums of A^beta),    (IRN eq. 11)

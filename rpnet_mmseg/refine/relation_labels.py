@@ -3,7 +3,7 @@
 IRN (Ahn, Cho, Kwak, CVPR 2019, section 3.3; release ``cam_to_ir_label``)
 trains its boundary branch on pixel pairs whose classes are known. They come
 from the CAMs of the image's classes by two dense-CRF-refined argmaxes
-(METHOD.md section 3):
+(docs/en/method.md section 3.1):
 
 - foreground: argmax over ``[fg_thresh, CAM_1, ..., CAM_K]`` (a constant
   background score 0.30), refined by a dense CRF;
@@ -12,9 +12,10 @@ from the CAMs of the image's classes by two dense-CRF-refined argmaxes
 - a pixel is its class where the foreground map says foreground, background
   (0) where both maps say background, and unsure (255) elsewhere.
 
-The CRF is IRN's: unary from the hard labels (``gt_prob`` 0.7), a Gaussian
-kernel (sxy 3, compat 3) and a bilateral kernel (sxy 50, srgb 5, compat
-10), 10 mean-field iterations (:func:`rpnet_mmseg.utils.dense_crf_labels`).
+The CRF is IRN's (:data:`rpnet_mmseg.utils.IRN_CRF_PARAMS`, run by
+:func:`rpnet_mmseg.utils.crf_relabel`): unary from the hard labels
+(``gt_prob`` 0.7), a Gaussian kernel (sxy 3, compat 3) and a bilateral
+kernel (sxy 50, srgb 5, compat 10), 10 mean-field iterations.
 :func:`make_relation_label` labels one image; :func:`write_relation_labels`
 a whole split (``tools/make_relation_labels.py``).
 """
@@ -23,41 +24,15 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..utils.dense_crf import dense_crf_labels
-
-# IRN's relation-label CRF (misc/imutils.crf_inference_label).
-IRN_CRF_PARAMS = dict(
-    num_iters=10,
-    gt_prob=0.7,
-    gaussian_sxy=3.0,
-    gaussian_compat=3.0,
-    bilateral_sxy=50.0,
-    bilateral_srgb=5.0,
-    bilateral_compat=10.0)
-
-
-def _crf_argmax(image: np.ndarray, cams: np.ndarray, bg_score: float,
-                crf: Mapping) -> np.ndarray:
-    """CRF-refined argmax over ``[bg_score, cams]``: 0 bg, k+1 CAM k."""
-    scores = np.concatenate(
-        [np.full((1, ) + cams.shape[1:], bg_score, np.float32), cams])
-    labels = scores.argmax(axis=0)
-    return dense_crf_labels(
-        image, labels, num_classes=scores.shape[0], **crf)
+from ..utils.dense_crf import IRN_CRF_PARAMS, crf_relabel, merge_crf_params
 
 
 def make_relation_label(image: np.ndarray,
                         cam_dict: Mapping[str, np.ndarray],
                         fg_thresh: float = 0.30,
                         bg_thresh: float = 0.05,
-                        num_iters: int = 10,
-                        gt_prob: float = 0.7,
-                        gaussian_sxy: float = 3.0,
-                        gaussian_compat: float = 3.0,
-                        bilateral_sxy: float = 50.0,
-                        bilateral_srgb: float = 5.0,
-                        bilateral_compat: float = 10.0,
-                        ignore_index: int = 255) -> np.ndarray:
+                        ignore_index: int = 255,
+                        **crf: float) -> np.ndarray:
     """The relation label of one image (IRN's confident fg / bg / unsure).
 
     Args:
@@ -69,14 +44,11 @@ def make_relation_label(image: np.ndarray,
             Defaults to 0.30.
         bg_thresh (float): Background score of the background map.
             Defaults to 0.05.
-        num_iters (int): CRF mean-field iterations. Defaults to 10.
-        gt_prob (float): CRF unary confidence in the label. Defaults to 0.7.
-        gaussian_sxy (float): CRF Gaussian kernel std. Defaults to 3.
-        gaussian_compat (float): CRF Gaussian kernel weight. Defaults to 3.
-        bilateral_sxy (float): CRF bilateral spatial std. Defaults to 50.
-        bilateral_srgb (float): CRF bilateral colour std. Defaults to 5.
-        bilateral_compat (float): CRF bilateral weight. Defaults to 10.
         ignore_index (int): The unsure value. Defaults to 255.
+        **crf (float): CRF parameters overriding IRN's
+            (:data:`rpnet_mmseg.utils.IRN_CRF_PARAMS`: ``num_iters``,
+            ``gt_prob``, ``gaussian_sxy``, ``gaussian_compat``,
+            ``bilateral_sxy``, ``bilateral_srgb``, ``bilateral_compat``).
 
     Returns:
         np.ndarray: (H, W) uint8: 0 background, ``key + 1`` foreground,
@@ -97,17 +69,12 @@ def make_relation_label(image: np.ndarray,
     height, width = cams.shape[1:]
     if keys.size == 0:  # no class: both maps are all background
         return np.zeros((height, width), np.uint8)
-    crf = dict(
-        num_iters=num_iters,
-        gt_prob=gt_prob,
-        gaussian_sxy=gaussian_sxy,
-        gaussian_compat=gaussian_compat,
-        bilateral_sxy=bilateral_sxy,
-        bilateral_srgb=bilateral_srgb,
-        bilateral_compat=bilateral_compat)
     class_ids = np.concatenate([[0], keys + 1])
-    fg = class_ids[_crf_argmax(image, cams, fg_thresh, crf)]
-    bg = class_ids[_crf_argmax(image, cams, bg_thresh, crf)]
+    # the CRF-refined argmax over [t, CAMs] for both background scores t
+    fg, bg = (crf_relabel(
+        image,
+        np.concatenate([np.full((1, height, width), t, np.float32), cams]),
+        class_ids, **crf) for t in (fg_thresh, bg_thresh))
     label = fg.copy()
     label[fg == 0] = ignore_index
     label[(fg == 0) & (bg == 0)] = 0
@@ -124,7 +91,7 @@ def relation_label_params(fg_thresh: float = 0.30,
         fg_thresh (float): See :func:`make_relation_label`.
         bg_thresh (float): See :func:`make_relation_label`.
         crf (Mapping, optional): Any of the CRF arguments; the others keep
-            IRN's values (:data:`IRN_CRF_PARAMS`).
+            IRN's values (:data:`rpnet_mmseg.utils.IRN_CRF_PARAMS`).
         ignore_index (int): The unsure value. Defaults to 255.
 
     Returns:
@@ -134,29 +101,12 @@ def relation_label_params(fg_thresh: float = 0.30,
     Raises:
         KeyError: On an unknown CRF parameter (names it).
     """
-    crf = dict(crf or {})
-    unknown = sorted(set(crf) - set(IRN_CRF_PARAMS))
-    if unknown:
-        raise KeyError(f'unknown CRF parameter(s) {unknown}; the CRF takes '
-                       f'{sorted(IRN_CRF_PARAMS)}')
-    params = dict(IRN_CRF_PARAMS, **crf)
+    params = merge_crf_params(IRN_CRF_PARAMS, crf)
     params.update(
         fg_thresh=float(fg_thresh),
         bg_thresh=float(bg_thresh),
         ignore_index=int(ignore_index))
     return params
-
-
-
-def read_image_list(ann_file: str) -> List[str]:
-    """Image names of a split file (one per line, blank lines skipped)."""
-    if not osp.isfile(ann_file):
-        raise FileNotFoundError(f'split file not found: {ann_file}')
-    with open(ann_file, encoding='utf-8') as f:
-        names = [line.split()[0] for line in f if line.strip()]
-    if not names:
-        raise ValueError(f'{ann_file}: the split lists no image')
-    return names
 
 
 def _expected_keys(cls_labels: Mapping, name: str,
@@ -238,7 +188,7 @@ def write_relation_labels(data_root: str,
         bg_thresh (float): Background-map background score. Defaults to
             0.05.
         crf (Mapping, optional): CRF parameters overriding IRN's
-            (:data:`IRN_CRF_PARAMS`).
+            (:data:`rpnet_mmseg.utils.IRN_CRF_PARAMS`).
         ignore_index (int): The unsure value. Defaults to 255.
         nproc (int): Worker processes. Defaults to 1 (no pool).
         on_stale (str): ``'error'`` or ``'overwrite'``, see
@@ -257,7 +207,7 @@ def write_relation_labels(data_root: str,
 
     from ..fileio import (LABEL_SUFFIX, cam_path, check_or_record,
                           find_cls_label_file, label_path, load_cls_labels,
-                          make_producer, read_record)
+                          make_producer, read_record, read_split)
     from ..fileio.provenance import note_written, producer_identity
 
     params = relation_label_params(fg_thresh, bg_thresh, crf, ignore_index)
@@ -265,7 +215,7 @@ def write_relation_labels(data_root: str,
     def under_root(path):
         return path if osp.isabs(path) else osp.join(data_root, path)
 
-    names = read_image_list(under_root(ann_file))
+    names = read_split(under_root(ann_file))
     if not osp.isdir(cam_dir):
         raise FileNotFoundError(f'CAM folder not found: {cam_dir}')
     missing = [

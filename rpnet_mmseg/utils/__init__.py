@@ -1,10 +1,8 @@
-"""Utilities shared by the pipeline's tools."""
-from .dense_crf import dense_crf, dense_crf_labels
-from .config_retarget import retarget_options
-from .demo_data import resolve_demo_data_root
-from .stage_paths import StagePaths
+"""Algorithms shared by the stages and the models: the dense CRF."""
+from .dense_crf import (DEEPLAB_CRF_PARAMS, IRN_CRF_PARAMS, crf_relabel,
+                        dense_crf, dense_crf_labels, merge_crf_params)
 
 __all__ = [
-    'StagePaths', 'retarget_options', 'dense_crf', 'dense_crf_labels',
-    'resolve_demo_data_root'
+    'IRN_CRF_PARAMS', 'DEEPLAB_CRF_PARAMS', 'merge_crf_params', 'dense_crf',
+    'dense_crf_labels', 'crf_relabel'
 ]

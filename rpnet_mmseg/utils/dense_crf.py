@@ -1,17 +1,75 @@
 """Fully connected CRF inference (Kraehenbuehl & Koltun, NIPS 2011).
 
-One helper for every stage that refines a labelling with a dense CRF: the
-relation labels of the IRN stage (unary from hard labels) and the
-post-processing of the segmentation stage (unary from softmax
-probabilities). The model is the one of DeepLab (Chen et al., ICLR 2015,
-eq. 2-3): unary ``-log p`` plus two Potts pairwise kernels, an appearance
-(bilateral) kernel ``w1 exp(-|p_i - p_j|^2 / 2 sxy_b^2 - |I_i - I_j|^2 /
-2 srgb^2)`` and a smoothness (Gaussian) kernel ``w2 exp(-|p_i - p_j|^2 / 2
-sxy_g^2)``, solved by ``num_iters`` mean-field iterations (pydensecrf).
+The one dense-CRF module of the package. The model is the one of DeepLab
+(Chen et al., ICLR 2015, eq. 2-3): a unary plus two Potts pairwise kernels,
+an appearance (bilateral) kernel ``w1 exp(-|p_i - p_j|^2 / 2 sxy_b^2 -
+|I_i - I_j|^2 / 2 srgb^2)`` and a smoothness (Gaussian) kernel ``w2
+exp(-|p_i - p_j|^2 / 2 sxy_g^2)``, solved by ``num_iters`` mean-field
+iterations (pydensecrf). Two recipes, the only CRF defaults of the package:
+
+- :data:`IRN_CRF_PARAMS`, IRN's relation labels (``cam_to_ir_label``): the
+  unary of a hard labelling; also IRNet's optional pseudo-label refinement
+  and the CAM + CRF of ``tools/eval_cams.py``;
+- :data:`DEEPLAB_CRF_PARAMS`, DeepLab's post-processing: the unary of
+  softmax probabilities (``DenseCRFPostProcessor``).
+
+:func:`crf_relabel` is what every stage calls: class scores of an image in,
+the CRF-refined argmax as class ids out. :func:`dense_crf` and
+:func:`dense_crf_labels` are the two unaries' inference.
 """
-from typing import Optional
+from typing import Mapping, Optional, Sequence
 
 import numpy as np
+
+__all__ = [
+    'IRN_CRF_PARAMS', 'DEEPLAB_CRF_PARAMS', 'merge_crf_params', 'dense_crf',
+    'dense_crf_labels', 'crf_relabel'
+]
+
+# IRN's relation-label CRF (misc/imutils.crf_inference_label): unary from
+# hard labels with confidence gt_prob.
+IRN_CRF_PARAMS = dict(
+    num_iters=10,
+    gt_prob=0.7,
+    gaussian_sxy=3.0,
+    gaussian_compat=3.0,
+    bilateral_sxy=50.0,
+    bilateral_srgb=5.0,
+    bilateral_compat=10.0)
+
+# DeepLab's post-processing CRF (Chen et al., ICLR 2015): unary -log p.
+DEEPLAB_CRF_PARAMS = dict(
+    num_iters=10,
+    gaussian_sxy=1.0,
+    gaussian_compat=3.0,
+    bilateral_sxy=67.0,
+    bilateral_srgb=3.0,
+    bilateral_compat=4.0)
+
+UNARIES = ('labels', 'probs')
+
+
+def merge_crf_params(recipe: Mapping,
+                     overrides: Optional[Mapping] = None) -> dict:
+    """A recipe's CRF parameters with some of them replaced.
+
+    Args:
+        recipe (Mapping): :data:`IRN_CRF_PARAMS` or
+            :data:`DEEPLAB_CRF_PARAMS`.
+        overrides (Mapping, optional): Any of the recipe's parameters.
+
+    Returns:
+        dict: Every parameter of the recipe, in its order.
+
+    Raises:
+        KeyError: On a parameter the recipe does not have (names it).
+    """
+    overrides = dict(overrides or {})
+    unknown = sorted(set(overrides) - set(recipe))
+    if unknown:
+        raise KeyError(f'unknown CRF parameter(s) {unknown}; the CRF takes '
+                       f'{sorted(recipe)}')
+    return dict(recipe, **overrides)
 
 
 def _check_image(image: np.ndarray, height: int, width: int) -> np.ndarray:
@@ -53,81 +111,64 @@ def _mean_field(unary: np.ndarray, image: np.ndarray, num_iters: int,
 
 def dense_crf(image: np.ndarray,
               probs: np.ndarray,
-              num_iters: int = 10,
-              gaussian_sxy: float = 1.0,
-              gaussian_compat: float = 3.0,
-              bilateral_sxy: float = 67.0,
-              bilateral_srgb: float = 3.0,
-              bilateral_compat: float = 4.0,
-              clip: float = 1e-5) -> np.ndarray:
-    """Refine class probabilities with a dense CRF.
-
-    The defaults are DeepLab's post-processing (10 iterations, Gaussian
-    sxy 1 compat 3, bilateral sxy 67 srgb 3 compat 4).
+              clip: float = 1e-5,
+              **params: float) -> np.ndarray:
+    """Refine class probabilities with a dense CRF (DeepLab's unary).
 
     Args:
         image (np.ndarray): (H, W, 3) uint8 RGB image.
         probs (np.ndarray): (C, H, W) class probabilities (e.g. a softmax);
             the unary is ``-log(max(probs, clip))``.
-        num_iters (int): Mean-field iterations. Defaults to 10.
-        gaussian_sxy (float): Spatial std of the smoothness kernel.
-        gaussian_compat (float): Weight of the smoothness kernel (0 drops
-            it).
-        bilateral_sxy (float): Spatial std of the appearance kernel.
-        bilateral_srgb (float): Colour std of the appearance kernel.
-        bilateral_compat (float): Weight of the appearance kernel (0 drops
-            it).
         clip (float): Smallest probability before the log. Defaults to 1e-5.
+        **params (float): Any of :data:`DEEPLAB_CRF_PARAMS` (the defaults):
+            ``num_iters`` (mean-field iterations), ``gaussian_sxy`` /
+            ``gaussian_compat`` (smoothness kernel's spatial std and weight;
+            weight 0 drops it), ``bilateral_sxy`` / ``bilateral_srgb`` /
+            ``bilateral_compat`` (appearance kernel's spatial and colour std
+            and weight; weight 0 drops it).
 
     Returns:
         np.ndarray: (C, H, W) float32 marginals after inference; their argmax
         over axis 0 is the refined labelling.
     """
+    params = merge_crf_params(DEEPLAB_CRF_PARAMS, params)
     probs = np.asarray(probs, dtype=np.float32)
     if probs.ndim != 3:
         raise ValueError(f'probs must be (C, H, W), got {probs.shape}')
-    if num_iters < 0:
-        raise ValueError(f'num_iters must be >= 0, got {num_iters}')
+    if params['num_iters'] < 0:
+        raise ValueError(f'num_iters must be >= 0, got {params["num_iters"]}')
     num_classes, height, width = probs.shape
     image = _check_image(image, height, width)
     unary = -np.log(np.clip(probs, clip, 1.0)).reshape(num_classes, -1)
-    return _mean_field(unary, image, num_iters, gaussian_sxy,
-                       gaussian_compat, bilateral_sxy, bilateral_srgb,
-                       bilateral_compat)
+    return _mean_field(unary, image, **params)
 
 
 def dense_crf_labels(image: np.ndarray,
                      labels: np.ndarray,
                      num_classes: int,
-                     gt_prob: float = 0.7,
                      ignore_index: Optional[int] = None,
-                     num_iters: int = 10,
-                     gaussian_sxy: float = 3.0,
-                     gaussian_compat: float = 3.0,
-                     bilateral_sxy: float = 50.0,
-                     bilateral_srgb: float = 5.0,
-                     bilateral_compat: float = 10.0) -> np.ndarray:
-    """Refine a hard labelling with a dense CRF (IRN's relation labels).
+                     **params: float) -> np.ndarray:
+    """Refine a hard labelling with a dense CRF (IRN's unary).
 
     Each pixel's unary puts probability ``gt_prob`` on its label and spreads
     the rest uniformly over the other classes; pixels equal to
-    ``ignore_index`` get a uniform unary. The defaults are IRN's (10
-    iterations, gt_prob 0.7, Gaussian sxy 3 compat 3, bilateral sxy 50
-    srgb 5 compat 10).
+    ``ignore_index`` get a uniform unary.
 
     Args:
         image (np.ndarray): (H, W, 3) uint8 RGB image.
         labels (np.ndarray): (H, W) integer labels in ``[0, num_classes)``
             (or ``ignore_index``).
         num_classes (int): Number of labels, >= 2.
-        gt_prob (float): Confidence in the given label, in (0, 1).
         ignore_index (int, optional): Label value meaning "unknown".
-        num_iters, gaussian_sxy, gaussian_compat, bilateral_sxy,
-            bilateral_srgb, bilateral_compat: As in :func:`dense_crf`.
+        **params (float): Any of :data:`IRN_CRF_PARAMS` (the defaults):
+            ``gt_prob`` (confidence in the given label, in (0, 1)) and the
+            kernel parameters of :func:`dense_crf`.
 
     Returns:
         np.ndarray: (H, W) int64 refined labels (argmax of the marginals).
     """
+    params = merge_crf_params(IRN_CRF_PARAMS, params)
+    gt_prob = params.pop('gt_prob')
     labels = np.asarray(labels)
     if labels.ndim != 2:
         raise ValueError(f'labels must be (H, W), got {labels.shape}')
@@ -149,6 +190,88 @@ def dense_crf_labels(image: np.ndarray,
     probs[labels[rows, cols].astype(np.int64), rows, cols] = gt_prob
     probs[:, unknown] = 1.0 / num_classes
     unary = -np.log(probs).reshape(num_classes, -1)
-    q = _mean_field(unary, image, num_iters, gaussian_sxy, gaussian_compat,
-                    bilateral_sxy, bilateral_srgb, bilateral_compat)
+    q = _mean_field(unary, image, **params)
     return q.argmax(axis=0)
+
+
+def _channel_of(labels: np.ndarray, class_ids: np.ndarray) -> np.ndarray:
+    """Channel index of each pixel's class id; raises on other values."""
+    lut = np.full(int(class_ids.max()) + 1, -1, np.int64)
+    lut[class_ids] = np.arange(class_ids.size)
+    values = np.asarray(labels).astype(np.int64)
+    outside = (values < 0) | (values >= lut.size)
+    channels = lut[np.where(outside, 0, values)]
+    if (outside | (channels < 0)).any():
+        raise ValueError(f'the labelling has values '
+                         f'{np.unique(values).tolist()} outside class_ids '
+                         f'{class_ids.tolist()}')
+    return channels
+
+
+def crf_relabel(image: np.ndarray,
+                scores: np.ndarray,
+                class_ids: Optional[Sequence[int]] = None,
+                unary: str = 'labels',
+                **params: float) -> np.ndarray:
+    """Relabel an image by a dense CRF: class scores in, class ids out.
+
+    The CRF's classes are those of the scores' channels, e.g. the classes
+    present in the image (background and its image-level classes). Callers:
+    IRN's relation labels (scores ``[bg score, CAMs]``), IRNet's
+    pseudo-label refinement and ``tools/eval_cams.py``'s CAM + CRF (a hard
+    labelling), and ``CRFEncoderDecoder`` (softmax over every class).
+
+    Args:
+        image (np.ndarray): (H, W, 3) uint8 RGB image.
+        scores (np.ndarray): (K, H, W) scores of the K classes, or an
+            (H, W) hard labelling whose values are in ``class_ids`` (its
+            one-hot scores; ``unary='labels'`` only).
+        class_ids (Sequence[int], optional): (K, ) distinct class id of each
+            channel, e.g. ``[0] + (keys + 1)``. Defaults to None:
+            ``0 .. K-1``.
+        unary (str): ``'labels'`` (IRN): the unary of the scores' argmax,
+            :func:`dense_crf_labels`, defaults :data:`IRN_CRF_PARAMS`.
+            ``'probs'`` (DeepLab): the scores are probabilities,
+            :func:`dense_crf`, defaults :data:`DEEPLAB_CRF_PARAMS`.
+            Defaults to 'labels'.
+        **params (float): CRF parameters overriding the unary's recipe.
+
+    Returns:
+        np.ndarray: (H, W) int64 ``class_ids[argmax of the CRF
+        marginals]``. With one class there is nothing to refine: a
+        labelling comes back as it is, scores give ``class_ids[0]``.
+    """
+    if unary not in UNARIES:
+        raise ValueError(f'unary must be one of {UNARIES}, got {unary!r}')
+    scores = np.asarray(scores)
+    if scores.ndim not in (2, 3):
+        raise ValueError('scores must be (K, H, W) or an (H, W) labelling, '
+                         f'got {scores.shape}')
+    if class_ids is None:
+        if scores.ndim == 2:
+            raise ValueError('a labelling needs its class_ids')
+        class_ids = np.arange(scores.shape[0])
+    class_ids = np.asarray(class_ids, dtype=np.int64).reshape(-1)
+    if class_ids.size == 0 or class_ids.min() < 0 or \
+            np.unique(class_ids).size != class_ids.size:
+        raise ValueError('class_ids must be distinct ids >= 0, got '
+                         f'{class_ids.tolist()}')
+    num_classes = class_ids.size
+    if scores.ndim == 2:
+        if unary != 'labels':
+            raise ValueError(f"unary={unary!r} needs (K, H, W) scores, got "
+                             f'an (H, W) labelling')
+        channels = _channel_of(scores, class_ids)
+        if num_classes == 1:
+            return scores
+    else:
+        if scores.shape[0] != num_classes:
+            raise ValueError(f'{scores.shape[0]} score channels for '
+                             f'{num_classes} class_ids')
+        if num_classes == 1:
+            return np.full(scores.shape[1:], class_ids[0], np.int64)
+        if unary == 'probs':
+            return class_ids[dense_crf(image, scores, **params).argmax(0)]
+        channels = scores.argmax(axis=0)
+    return class_ids[dense_crf_labels(image, channels, num_classes,
+                                      **params)]

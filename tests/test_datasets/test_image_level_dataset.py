@@ -354,3 +354,48 @@ def test_unreadable_image_names_the_file(tiny_voc, make_dataset):
     idx = _names(ds).index('img_03')
     with pytest.raises(RuntimeError, match='img_03.jpg'):
         ds[idx]
+
+
+def test_public_labels_and_label_source(tiny_voc, make_dataset):
+    """What tools read without loading: the optional masks, the label
+    vectors as booleans, no problem on good data."""
+    dataset = make_dataset(lazy_init=True)
+    assert dataset.label_source() == (osp.join(tiny_voc.root,
+                                               'SegmentationClass'), False)
+    names = dataset.image_names()
+    labels = dataset.image_labels(names)
+    assert list(labels) == list(tiny_voc.train)
+    for name, class_ids in tiny_voc.train.items():
+        want = np.zeros(len(tiny_voc.classes) - 1, dtype=bool)
+        want[class_ids] = True
+        assert labels[name].dtype == bool
+        np.testing.assert_array_equal(labels[name], want)
+    assert dataset.check(names) == []
+
+
+def test_check_names_bad_label_vectors(tiny_voc, make_dataset):
+    """A missing or malformed vector is a problem naming the image and the
+    file, and is left out of image_labels; an unreadable file is one."""
+    labels = {
+        name: tiny_voc.multi_hot(ids)
+        for name, ids in tiny_voc.train.items() if name != 'img_01'
+    }
+    labels['img_02'] = np.ones(3, dtype=np.float32)
+    os.remove(osp.join(tiny_voc.root, 'cls_labels.npz'))
+    npy = osp.join(tiny_voc.root, 'cls_labels.npy')
+    tiny_voc.save_irn_cls_labels(npy, labels)
+    dataset = make_dataset(lazy_init=True)
+    names = dataset.image_names()
+    problems = dataset.check(names)
+    assert [kind for kind, _ in problems] == ['label vector'] * 2
+    assert "image 'img_01'" in problems[0][1] and npy in problems[0][1]
+    assert "label of 'img_02'" in problems[1][1] and npy in problems[1][1]
+    assert set(dataset.image_labels(names)) == set(names) - {
+        'img_01', 'img_02'}
+    os.remove(npy)
+    dataset = make_dataset(lazy_init=True)
+    problems = dataset.check(names)
+    assert len(problems) == 1 and problems[0][0] == 'label file'
+    assert 'cls_labels.npz' in problems[0][1]
+    with pytest.raises(FileNotFoundError, match='cls_labels.npz'):
+        dataset.image_labels(names)

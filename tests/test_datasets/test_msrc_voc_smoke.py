@@ -3,23 +3,15 @@ import json
 import os.path as osp
 
 import numpy as np
-import pytest
-
-MSRC_ROOT = osp.abspath(
-    osp.join(
-        osp.dirname(__file__), '..', '..', '..', 'shared', 'data',
-        'msrc_voc'))
 
 
-@pytest.mark.skipif(
-    not osp.isdir(MSRC_ROOT), reason='../shared/data/msrc_voc not present')
-def test_msrc_voc_train_paired():
+def test_msrc_voc_train_paired(msrc_data_root):
     from rpnet_mmseg.datasets import ImageLevelSegDataset
 
-    with open(osp.join(MSRC_ROOT, 'labels.json')) as f:
+    with open(osp.join(msrc_data_root, 'labels.json')) as f:
         meta = json.load(f)
     dataset = ImageLevelSegDataset(
-        data_root=MSRC_ROOT,
+        data_root=msrc_data_root,
         ann_file='ImageSets/Segmentation/train.txt',
         metainfo=dict(classes=meta['classes'], palette=meta['palette']),
         paired=True,

@@ -184,3 +184,20 @@ def test_label_values_outside_the_classes_name_the_file(tmp_path):
     assert 'im_0.png' in str(err.value) and '[40]' in str(err.value)
     ds[1]  # the others load
     assert 'data_samples' in _build(root, pseudo, check_labels=False)[0]
+
+
+def test_label_source_and_ignore_index(tmp_path):
+    """The label-map folder tools check, required unless skip_missing or
+    seg_map_optional; ignore_index reaches the dataset."""
+    root, pseudo = str(tmp_path / 'data'), str(tmp_path / 'pl')
+    _write_tree(root, pseudo)
+    assert _build(root, pseudo).label_source() == (pseudo, True)
+    assert _build(root, pseudo,
+                  skip_missing=True).label_source() == (pseudo, False)
+    assert _build(root, pseudo,
+                  seg_map_optional=True).label_source() == (pseudo, False)
+    masks = _build(root, None, lazy_init=True, data_prefix=dict(
+        img_path='JPEGImages', seg_map_path='SegmentationClass'))
+    assert masks.label_source() == (osp.join(root, 'SegmentationClass'),
+                                    True)
+    assert _build(root, pseudo, ignore_index=254).ignore_index == 254

@@ -1,6 +1,7 @@
 """CAM mIoU: confusion matrices worked out by hand on the toy images.
 
-Toy image "a" (keys [0, 1] -> classes 1 = cat, 2 = dog; see conftest.py)::
+Toy image "a" (keys [0, 1] -> classes 1 = cat, 2 = dog; see
+``tests/conftest.py``)::
 
     cat CAM            dog CAM            mask
     .9 .8 .1  0        0  0  0  0         1 1 0 0

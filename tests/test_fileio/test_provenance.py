@@ -236,7 +236,8 @@ CFG = dict(
         batch_size=1,
         num_workers=2,
         dataset=dict(
-            type='D',
+            # declares skip_done_dir as a selection argument
+            type='ImageLevelSegDataset',
             ann_file='train.txt',
             pipeline=[dict(type='Load')],
             indices=7,
@@ -250,8 +251,8 @@ def _variant(**changes):
     return cfg
 
 
-@pytest.mark.parametrize('loop', [None, 'test'])
-def test_config_sha1_ignores_how_a_run_is_launched(loop):
+def test_config_sha1_ignores_how_a_run_is_launched():
+    loop = 'test'
     base = config_sha1(Config(CFG), loop)
     same = {
         'work_dir': 'w2',
@@ -273,6 +274,35 @@ def test_config_sha1_ignores_how_a_run_is_launched(loop):
     }
     for key, value in differ.items():
         assert config_sha1(_variant(**{key: value}), loop) != base, key
+
+
+def test_selection_args_are_declared_by_the_dataset_class():
+    """A dataset class names the arguments that only select images; an
+    argument it does not declare changes the identity (a loud mismatch,
+    never a silent reuse)."""
+    from mmengine.dataset import BaseDataset
+
+    from rpnet_mmseg.datasets import ImageLevelSegDataset
+    from rpnet_mmseg.fileio.provenance import (BASE_SELECTION_ARGS,
+                                               selection_args)
+
+    class Picky(BaseDataset):
+        selection_args = ('only_red', )
+
+    assert selection_args(Picky) == BASE_SELECTION_ARGS + ('only_red', )
+    assert {'subset_fraction', 'subset_seed', 'skip_done_dir'} <= set(
+        selection_args('ImageLevelSegDataset'))
+    assert selection_args(ImageLevelSegDataset) == selection_args(
+        'ImageLevelSegDataset')
+    # unknown or undeclaring classes: mmengine's own arguments only
+    assert selection_args('NoSuchDataset') == BASE_SELECTION_ARGS
+    cfg = dict(model=dict(type='M'), test_dataloader=dict(dataset=dict(
+        type=Picky, pipeline=[], only_red=True, tint=1)))
+    base = config_sha1(cfg)
+    cfg['test_dataloader']['dataset']['only_red'] = False
+    assert config_sha1(cfg) == base
+    cfg['test_dataloader']['dataset']['tint'] = 2
+    assert config_sha1(cfg) != base
 
 
 def test_config_sha1_of_a_file(tmp_path):

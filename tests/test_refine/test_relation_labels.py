@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from rpnet_mmseg.refine import (IRN_CRF_PARAMS, make_relation_label,
-                                relation_label_params)
+from rpnet_mmseg.refine import make_relation_label, relation_label_params
+from rpnet_mmseg.utils import IRN_CRF_PARAMS
 
 
 def _square_scene(size=48, seed=0):
@@ -95,13 +95,9 @@ def test_params():
     params = relation_label_params(crf=dict(num_iters=3))
     assert params['num_iters'] == 3 and params['gt_prob'] == 0.7
     assert params['fg_thresh'] == 0.30 and params['bg_thresh'] == 0.05
-    assert IRN_CRF_PARAMS == dict(
-        num_iters=10,
-        gt_prob=0.7,
-        gaussian_sxy=3.0,
-        gaussian_compat=3.0,
-        bilateral_sxy=50.0,
-        bilateral_srgb=5.0,
-        bilateral_compat=10.0)
+    # the other CRF parameters keep IRN's recipe (its values are asserted
+    # in tests/test_utils/test_dense_crf.py)
+    assert params == dict(IRN_CRF_PARAMS, num_iters=3, fg_thresh=0.30,
+                          bg_thresh=0.05, ignore_index=255)
     with pytest.raises(KeyError, match='sxy_g'):
         relation_label_params(crf=dict(sxy_g=3))

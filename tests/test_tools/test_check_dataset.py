@@ -279,3 +279,38 @@ def test_data_root_option(tool, data, tmp_path, capsys):
     assert tool.main([config, '--splits', 'train', '--data-root', copy]) == 1
     out = capsys.readouterr().out
     assert osp.join(copy, 'JPEGImages', 'img_0.jpg') in out
+
+
+PSEUDO_CONFIG = '''
+custom_imports = dict(imports=['rpnet_mmseg'], allow_failed_imports=False)
+default_scope = 'mmseg'
+train_dataloader = dict(
+    batch_size=2,
+    dataset=dict(type='PseudoLabelSegDataset', data_root={root!r},
+                 ann_file='ImageSets/Segmentation/train.txt',
+                 data_prefix=dict(img_path='JPEGImages'),
+                 pseudo_label_dir={labels!r}, skip_missing={skip!r},
+                 metainfo=dict(classes={classes!r}), pipeline=[]))
+'''
+
+
+@pytest.mark.parametrize('skip', [False, True])
+def test_pseudo_label_dataset_masks_required_unless_skipped(
+        tool, data, tmp_path, capsys, skip):
+    """The label-map folder and its requirement come from the dataset:
+    img_3's missing map is a problem unless skip_missing; the counts per
+    class come from the maps."""
+    root, _ = data
+    config = tmp_path / 'pseudo_cfg.py'
+    config.write_text(PSEUDO_CONFIG.format(
+        root=root, labels=osp.join(root, 'SegmentationClass'), skip=skip,
+        classes=CLASSES))
+    assert tool.main([str(config)]) == (0 if skip else 1)
+    out = capsys.readouterr().out
+    assert 'images per class (masks): cat 2, dog 1, car 1' in out
+    if skip:
+        assert 'no problems found' in out
+    else:
+        problems = out[out.index('problem(s):'):]
+        assert 'missing mask / pseudo-label (1)' in problems
+        assert osp.join(root, 'SegmentationClass', 'img_3.png') in problems

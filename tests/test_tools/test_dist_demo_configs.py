@@ -3,7 +3,9 @@
 DDP runs with ``find_unused_parameters=False``: a trainable parameter that no
 loss reaches stops training on the second iteration with "Expected to have
 finished reduction in the prior iteration". Each demo config trains three
-iterations per process on the real MSRC-VOC photos over gloo.
+iterations per process on the real MSRC-VOC photos over gloo, read from the
+configs' own ``data_root`` (``data/msrc_voc``, linked by the
+``msrc_data_root`` fixture of ``tests/conftest.py`` when needed).
 """
 import glob
 import os
@@ -14,7 +16,6 @@ import sys
 import pytest
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DATA = osp.join(REPO, '..', 'shared', 'data', 'msrc_voc')
 DEMO_CONFIGS = sorted(
     glob.glob(osp.join(REPO, 'configs', 'rpnet', '*msrc*.py')) +
     glob.glob(osp.join(REPO, 'configs', 'cam', '*msrc*.py')))
@@ -24,10 +25,10 @@ def test_demo_configs_found():
     assert len(DEMO_CONFIGS) >= 4
 
 
-@pytest.mark.skipif(not osp.isdir(DATA), reason='demo data not found')
 @pytest.mark.parametrize('path', DEMO_CONFIGS,
                          ids=[osp.basename(p) for p in DEMO_CONFIGS])
-def test_demo_config_dist_train_two_processes(path, tmp_path):
+def test_demo_config_dist_train_two_processes(path, tmp_path,
+                                              msrc_data_root):
     per_iter = 2  # samples (pairs for RPNet) per process and iteration
     images = 3 * 2 * per_iter  # 3 iterations on each of 2 processes
     work = str(tmp_path / 'work')
@@ -74,27 +75,27 @@ LABEL_CONFIGS = {
 }
 
 
-def _write_label_maps(folder, num):
+def _write_label_maps(data, folder, num):
     """``num`` label maps (0 background, 1 a class, 255 unsure) of the
-    first ``train`` images, each at its image's size."""
+    first ``train`` images of ``data``, each at its image's size."""
     import numpy as np
     from PIL import Image
     os.makedirs(folder)
-    with open(osp.join(DATA, 'ImageSets', 'Segmentation', 'train.txt')) as f:
+    with open(osp.join(data, 'ImageSets', 'Segmentation', 'train.txt')) as f:
         names = [line.strip() for line in f if line.strip()][:num]
     rng = np.random.default_rng(0)
     for name in names:
-        w, h = Image.open(osp.join(DATA, 'JPEGImages', name + '.jpg')).size
+        w, h = Image.open(osp.join(data, 'JPEGImages', name + '.jpg')).size
         label = rng.choice(np.array([0, 1, 255], np.uint8), size=(h, w))
         Image.fromarray(label).save(osp.join(folder, name + '.png'))
 
 
-@pytest.mark.skipif(not osp.isdir(DATA), reason='demo data not found')
 @pytest.mark.parametrize('stage', sorted(LABEL_CONFIGS))
-def test_label_stage_demo_config_dist_train_two_processes(stage, tmp_path):
+def test_label_stage_demo_config_dist_train_two_processes(
+        stage, tmp_path, msrc_data_root):
     path, options = LABEL_CONFIGS[stage]
     labels = str(tmp_path / 'labels')
-    _write_label_maps(labels, 8)
+    _write_label_maps(msrc_data_root, labels, 8)
     work = str(tmp_path / 'work')
     env = dict(os.environ, PYTHON=sys.executable,
                PORT=str(29660 + sorted(LABEL_CONFIGS).index(stage)),

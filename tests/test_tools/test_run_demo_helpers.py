@@ -144,7 +144,7 @@ def test_pipeline_stops_on_a_degenerate_cam_folder(run_demo, tmp_path,
 def test_demo_pipeline_of_a_run(run_demo):
     """The demo's own settings go into the shared pipeline config: the
     experiment's CAM config, the seed of every training stage."""
-    demo = run_demo.Demo('../shared/data/msrc_voc', 'work_dirs/x')
+    demo = run_demo.Demo('data/msrc_voc', 'work_dirs/x')
     assert demo.pipeline('baseline', 3, 1.0).work_dir == \
         'work_dirs/x/baseline/seed_3'
     cfg = demo.pipeline('baseline', 3, 0.5)
@@ -196,7 +196,7 @@ def test_segmentation_bound_stages_plan(run_demo, tmp_path):
     pseudo-labels of train_dev after the demo's stages, from the same CAM
     checkpoint and seed, each tested three ways; a dry run plans them."""
     from rpnet_mmseg.pipeline import PipelineRunner
-    demo = run_demo.Demo('../shared/data/msrc_voc', str(tmp_path / 'demo'))
+    demo = run_demo.Demo('data/msrc_voc', str(tmp_path / 'demo'))
     cfg = demo.pipeline('rpnet', 2, 1.0, segmentation_bound=True)
     names = list(cfg.stages)
     assert names[:len(names) - 9] == list(
@@ -221,7 +221,7 @@ def test_segmentation_bound_result_in_percent(run_demo, tmp_path):
     """The weak networks' mIoU as % of the fully supervised one, per test
     (single scale, + CRF, + TTA + CRF), from the stages' metric files."""
     from rpnet_mmseg.pipeline import PipelineRunner
-    demo = run_demo.Demo('../shared/data/msrc_voc', str(tmp_path / 'x'))
+    demo = run_demo.Demo('data/msrc_voc', str(tmp_path / 'x'))
     runner = PipelineRunner(
         demo.pipeline('rpnet', 0, 1.0, segmentation_bound=True),
         str(tmp_path))

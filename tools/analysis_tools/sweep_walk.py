@@ -36,9 +36,10 @@ from mmseg.registry import MODELS
 from mmseg.utils import register_all_modules
 from rpnet_mmseg.engine import load_checkpoint_strict
 from rpnet_mmseg.evaluation import class_iou_acc, label_areas
-from rpnet_mmseg.fileio import atomic_write, cam_path, load_cam, read_mask
-from rpnet_mmseg.refine import (IRN_CRF_PARAMS, crf_refine_label,
-                                walk_to_pseudo_label)
+from rpnet_mmseg.fileio import (atomic_write, cam_path, load_cam, read_mask,
+                                read_split)
+from rpnet_mmseg.refine import walk_to_pseudo_label
+from rpnet_mmseg.utils import IRN_CRF_PARAMS, crf_relabel
 
 Setting = Tuple[int, str, float, bool]  # exp_times, bg_mode, value, crf
 
@@ -123,9 +124,7 @@ def miou(areas: np.ndarray) -> float:
 
 def sweep(args: argparse.Namespace) -> Dict:
     """Score every setting on both halves; return the report."""
-    split = osp.join(args.data_root, args.split)
-    with open(split) as f:
-        names = [line.strip() for line in f if line.strip()]
+    names = read_split(osp.join(args.data_root, args.split))
     model = build_model(args.config, args.checkpoint)
     combos = settings(args)
     nc = args.num_classes
@@ -156,8 +155,10 @@ def sweep(args: argparse.Namespace) -> Dict:
                     bg_power=value if mode == 'walked' else None)
             label = labels[walk]
             if crf:
-                label = crf_refine_label(image[..., ::-1], label, keys,
-                                         **IRN_CRF_PARAMS)
+                label = torch.from_numpy(crf_relabel(
+                    image[..., ::-1], label.numpy(),
+                    np.concatenate([[0], cam['keys'] + 1]),
+                    **IRN_CRF_PARAMS))
             areas[k, half] += label_areas(label.numpy(), mask, nc)
     rows = [
         dict(setting=label_name(s), exp_times=s[0], bg_mode=s[1],

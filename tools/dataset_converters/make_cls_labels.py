@@ -28,14 +28,14 @@ import sys
 import xml.etree.ElementTree as ET
 from typing import Dict, List, Optional, Sequence
 
-import mmengine
 import numpy as np
 from mmengine.fileio import exists, get, list_dir_or_file
 from mmengine.utils import ProgressBar
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 
-from rpnet_mmseg.fileio import read_mask, save_cls_labels  # noqa: E402
+from rpnet_mmseg.fileio import (read_mask, read_split,  # noqa: E402
+                                save_cls_labels)
 
 VOID_VALUE = 255
 
@@ -83,8 +83,7 @@ def load_class_names(classes: Optional[str],
 def list_names(folder: str, suffix: str, split: Optional[str]) -> List[str]:
     """Image names of ``split``, or of every ``*suffix`` file in ``folder``."""
     if split is not None:
-        return [line.strip() for line in mmengine.list_from_file(split)
-                if line.strip()]
+        return read_split(split)
     files = list_dir_or_file(folder, list_dir=False, suffix=suffix)
     return sorted(name[:-len(suffix)] for name in files)
 

@@ -41,7 +41,6 @@ import json
 import logging
 import os
 import os.path as osp
-import re
 import sys
 from functools import partial
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -54,7 +53,7 @@ from PIL import Image
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 
 from rpnet_mmseg.fileio import (CLS_LABEL_FILE, atomic_write,  # noqa: E402
-                                save_cls_labels, save_label_png,
+                                read_split, save_cls_labels, save_label_png,
                                 save_text_atomic)
 from rpnet_mmseg.fileio.label_format import voc_colormap  # noqa: E402
 
@@ -339,14 +338,10 @@ def convert_image(name: str, root: str, out_dir: str,
 
 def read_splits(split_dir: str) -> Dict[str, List[str]]:
     """Name lists of the demo's splits (``SPLIT.txt`` in ``split_dir``)."""
-    splits = {}
-    for split in SPLITS:
-        path = osp.join(split_dir, split + '.txt')
-        if not osp.isfile(path):
-            raise FileNotFoundError(f"split file '{path}' does not exist")
-        with open(path) as f:
-            splits[split] = [line.strip() for line in f if line.strip()]
-    return splits
+    return {
+        split: read_split(osp.join(split_dir, split + '.txt'))
+        for split in SPLITS
+    }
 
 
 def fit_splits(splits: Dict[str, List[str]], release: Sequence[str],

@@ -1,17 +1,11 @@
-# MSRC-VOC (../shared/data/msrc_voc): 494 real photos in VOC layout, 14
+# MSRC-VOC (data/msrc_voc): 494 real photos in VOC layout, 14
 # foreground classes, image-level labels in cls_labels.npz (or IRN's
 # cls_labels.npy when the .npz is absent). Training uses image-level labels
 # only; masks exist for train_dev / val_dev.
+_base_ = ['./msrc_voc_meta.py']
 dataset_type = 'ImageLevelSegDataset'
-data_root = '../shared/data/msrc_voc'
-metainfo = dict(
-    classes=('background', 'aeroplane', 'bicycle', 'bird', 'boat', 'book',
-             'car', 'cat', 'chair', 'cow', 'dog', 'flower', 'person', 'sheep',
-             'sign'),
-    palette=[[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0],
-             [0, 0, 128], [128, 0, 128], [0, 128, 128], [128, 128, 128],
-             [64, 0, 0], [192, 0, 0], [64, 128, 0], [192, 128, 0],
-             [64, 0, 128], [192, 0, 128], [64, 128, 128]])
+data_root = 'data/msrc_voc'
+metainfo = {{_base_.metainfo}}  # classes and palette: msrc_voc_meta.py
 crop_size = (192, 192)
 train_pipeline = [
     dict(type='LoadImageFromFile'),

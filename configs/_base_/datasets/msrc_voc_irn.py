@@ -4,16 +4,9 @@
 # together by mmseg's transforms. Test (= the pseudo-label stage): every
 # `train` image with its CAM file (cam_dir); pseudo-labels are written to
 # pseudo_label_dir and evaluated against the masks that exist (train_dev).
-_base_ = ['../pipeline/msrc_demo_dirs.py']
+_base_ = ['../pipeline/msrc_demo_dirs.py', './msrc_voc_meta.py']
 data_root = 'data/msrc_voc'
-metainfo = dict(
-    classes=('background', 'aeroplane', 'bicycle', 'bird', 'boat', 'book',
-             'car', 'cat', 'chair', 'cow', 'dog', 'flower', 'person', 'sheep',
-             'sign'),
-    palette=[[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0],
-             [0, 0, 128], [128, 0, 128], [0, 128, 128], [128, 128, 128],
-             [64, 0, 0], [192, 0, 0], [64, 128, 0], [192, 128, 0],
-             [64, 0, 128], [192, 0, 128], [64, 128, 128]])
+metainfo = {{_base_.metainfo}}  # classes and palette: msrc_voc_meta.py
 crop_size = (192, 192)
 # IRN's augmentation, scaled to MSRC's 320 x 213 photos: the image times
 # 0.5..1.5 (long side 160..480), flip, random crop (padded with 255 labels

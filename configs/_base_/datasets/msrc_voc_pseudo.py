@@ -1,18 +1,12 @@
-# MSRC-VOC (../shared/data/msrc_voc, 15 classes with background) for the
+# MSRC-VOC (data/msrc_voc, 15 classes with background) for the
 # segmentation stage of the CPU demo: train on the pseudo-labels of `train`
 # (330 images; no mask of them is read), validate on the masks of `val_dev`
 # (82 images, mmseg's IoUMetric), test on all of `val` (164 images: a PNG
 # per image; mIoU over the 82 with a mask). Images are 320x213 / 213x320.
+_base_ = ['./msrc_voc_meta.py']
 dataset_type = 'PseudoLabelSegDataset'
-data_root = '../shared/data/msrc_voc'
-metainfo = dict(
-    classes=('background', 'aeroplane', 'bicycle', 'bird', 'boat', 'book',
-             'car', 'cat', 'chair', 'cow', 'dog', 'flower', 'person', 'sheep',
-             'sign'),
-    palette=[[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0],
-             [0, 0, 128], [128, 0, 128], [0, 128, 128], [128, 128, 128],
-             [64, 0, 0], [192, 0, 0], [64, 128, 0], [192, 128, 0],
-             [64, 0, 128], [192, 0, 128], [64, 128, 128]])
+data_root = 'data/msrc_voc'
+metainfo = {{_base_.metainfo}}  # classes and palette: msrc_voc_meta.py
 crop_size = (256, 256)
 train_pipeline = [
     dict(type='LoadImageFromFile'),

@@ -3,19 +3,10 @@
 # val}.txt and cls_labels.npz (20-dim multi-hot per image; write it with
 # tools/dataset_converters/make_cls_labels.py --xml Annotations; IRN's
 # cls_labels.npy is read when the .npz is absent).
+_base_ = ['./voc12_meta.py']
 dataset_type = 'ImageLevelSegDataset'
 data_root = 'data/VOCdevkit/VOC2012'
-metainfo = dict(
-    classes=('background', 'aeroplane', 'bicycle', 'bird', 'boat', 'bottle',
-             'bus', 'car', 'cat', 'chair', 'cow', 'diningtable', 'dog',
-             'horse', 'motorbike', 'person', 'pottedplant', 'sheep', 'sofa',
-             'train', 'tvmonitor'),
-    palette=[[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0],
-             [0, 0, 128], [128, 0, 128], [0, 128, 128], [128, 128, 128],
-             [64, 0, 0], [192, 0, 0], [64, 128, 0], [192, 128, 0],
-             [64, 0, 128], [192, 0, 128], [64, 128, 128], [192, 128, 128],
-             [0, 64, 0], [128, 64, 0], [0, 192, 0], [128, 192, 0],
-             [0, 64, 128]])
+metainfo = {{_base_.metainfo}}  # classes and palette: voc12_meta.py
 crop_size = (512, 512)
 # IRN's augmentation: long side 320..640, flip, random 512 crop.
 train_pipeline = [

@@ -3,19 +3,9 @@
 # 0.5..1.5, flip) and writes pseudo-labels for every train_aug image (the
 # segmentation stage's training set); their mIoU is measured on the images
 # whose mask exists (the 1,464 of `train`).
-_base_ = ['../pipeline/voc12_dirs.py']
+_base_ = ['../pipeline/voc12_dirs.py', './voc12_meta.py']
 data_root = 'data/VOCdevkit/VOC2012'
-metainfo = dict(
-    classes=('background', 'aeroplane', 'bicycle', 'bird', 'boat', 'bottle',
-             'bus', 'car', 'cat', 'chair', 'cow', 'diningtable', 'dog',
-             'horse', 'motorbike', 'person', 'pottedplant', 'sheep', 'sofa',
-             'train', 'tvmonitor'),
-    palette=[[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0],
-             [0, 0, 128], [128, 0, 128], [0, 128, 128], [128, 128, 128],
-             [64, 0, 0], [192, 0, 0], [64, 128, 0], [192, 128, 0],
-             [64, 0, 128], [192, 0, 128], [64, 128, 128], [192, 128, 128],
-             [0, 64, 0], [128, 64, 0], [0, 192, 0], [128, 192, 0],
-             [0, 64, 128]])
+metainfo = {{_base_.metainfo}}  # classes and palette: voc12_meta.py
 crop_size = (512, 512)
 train_pipeline = [
     dict(type='LoadImageFromFile'),

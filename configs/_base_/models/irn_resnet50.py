@@ -1,7 +1,7 @@
-# IRN (METHOD.md section 3) on a frozen ImageNet ResNet-50, output stride 16
-# (last stage at stride 1, no dilation, as IRN's release). The boundary
-# branch reads the four stages (IRN's release also reads the stem); the
-# displacement branch fuses stages 2-4 at stride 8 and joins stage 1 at
+# IRN (docs/en/method.md section 3.2) on a frozen ImageNet ResNet-50,
+# output stride 16 (last stage at stride 1, no dilation, as IRN's release). The
+# boundary branch reads the four stages (IRN's release also reads the stem);
+# the displacement branch fuses stages 2-4 at stride 8 and joins stage 1 at
 # stride 4.
 data_preprocessor = dict(
     type='SegDataPreProcessor',

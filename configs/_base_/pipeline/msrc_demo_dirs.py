@@ -1,5 +1,5 @@
 # Stage folders of the MSRC-VOC demo's RPNet run: the one place the configs
-# name them (rpnet_mmseg.utils.StagePaths derives the same names from the
+# name them (rpnet_mmseg.pipeline.StagePaths derives the same names from the
 # run root). Each stage reads the folder the previous one wrote:
 #   CAMs -> relation labels -> IRN -> pseudo-labels -> segmentation.
 # A pipeline tool points a config at another run with --cfg-options on the

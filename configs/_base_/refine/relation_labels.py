@@ -1,11 +1,11 @@
 # IRN's relation labels (tools/make_relation_labels.py), MSRC-VOC defaults:
 # foreground = argmax over [fg_thresh, CAMs] refined by a dense CRF,
 # background = argmax over [bg_thresh, CAMs] refined by a dense CRF, the
-# rest 255 (METHOD.md section 3). cam_dir and out_dir left None take the
-# config's top-level cam_dir and relation_label_dir (the stage folders of
-# configs/_base_/pipeline/); a VOC config overrides data_root and ann_file.
+# rest 255 (docs/en/method.md section 3.1). cam_dir and out_dir left None
+# take the config's top-level cam_dir and relation_label_dir (the stage folders
+# of configs/_base_/pipeline/); a VOC config overrides data_root and ann_file.
 relation_label_cfg = dict(
-    data_root='../shared/data/msrc_voc',
+    data_root='data/msrc_voc',
     ann_file='ImageSets/Segmentation/train.txt',
     img_dir='JPEGImages',
     img_suffix='.jpg',

@@ -10,7 +10,7 @@ from ...evaluation.metrics.stage_writer import StageWriter
 from ...fileio import (StaleOutputError, describe_producer, folder_state,
                        make_producer, read_record)
 from ...pipeline.fingerprint import listing_sha1
-from ...utils.config_retarget import values_of_key
+from ...pipeline.config_retarget import values_of_key
 
 HOOK_TYPE = 'StageProvenanceHook'
 

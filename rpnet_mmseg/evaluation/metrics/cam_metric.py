@@ -1,8 +1,8 @@
 """CAM mIoU with a background-threshold sweep (the IRN protocol).
 
-METHOD.md section 2 / IRN's ``eval_cam.py``: for each image, put a constant
-background score ``t`` as channel 0 in front of the image's own class maps
-(``high_res``), take the argmax, map channel i > 0 back to class id
+docs/en/method.md section 2.2 / IRN's ``eval_cam.py``: for each image, put
+a constant background score ``t`` as channel 0 in front of the image's own
+class maps (``high_res``), take the argmax, map channel i > 0 back to class id
 ``keys[i - 1] + 1`` (0 = background), and count, over all images, per class
 the pixels of the intersection, the union, the prediction and the ground
 truth, 255 ignored. Per-class IoU is ``TP / (TP + FP + FN)`` = intersection
@@ -23,48 +23,13 @@ from mmseg.evaluation import IoUMetric
 from mmseg.registry import METRICS
 from prettytable import PrettyTable
 
-from ...fileio import (cam_path, check_label_map, load_cam, read_mask,
+from ...fileio import (cam_label_map, cam_path, check_label_map,
+                       format_threshold, load_cam, read_mask,
                        validate_cam_dict)
 from .stage_writer import get_field, sample_name, to_numpy
 
 # 0.05, 0.10, ..., 0.60: IRN's t = 0.15 and the range around it.
 DEFAULT_THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 13))
-
-
-def format_threshold(t: float) -> str:
-    """Format a threshold for metric names: 0.1 -> '0.10', 0.125 -> '0.125'.
-
-    Args:
-        t (float): Threshold.
-
-    Returns:
-        str: The formatted threshold.
-    """
-    return f'{t:.2f}' if round(t, 2) == t else f'{t:g}'
-
-
-def cam_label_map(cams: np.ndarray, keys: np.ndarray,
-                  threshold: float) -> np.ndarray:
-    """Turn an image's class maps into a label map with a background score.
-
-    Equivalent to IRN's ``argmax(pad(cams, t as channel 0))`` followed by
-    ``pad(keys + 1)[argmax]``: argmax returns the first maximum, so a pixel
-    whose best class score equals ``t`` is background.
-
-    Args:
-        cams (np.ndarray): [K, H, W] class maps, normalised to [0, 1].
-        keys (np.ndarray): [K] 0-based foreground class indices.
-        threshold (float): The constant background score t.
-
-    Returns:
-        np.ndarray: int64 [H, W] class ids, 0 = background, key + 1 else.
-    """
-    if len(keys) == 0:
-        return np.zeros(cams.shape[1:], dtype=np.int64)
-    labels = np.asarray(keys, dtype=np.int64)[cams.argmax(axis=0)] + 1
-    # Compare in the CAM's dtype, as IRN does after padding t into the array.
-    t = np.asarray(threshold, dtype=cams.dtype)
-    return np.where(cams.max(axis=0) > t, labels, 0)
 
 
 def check_cam_and_mask(cam_dict: Dict[str, np.ndarray],

@@ -18,12 +18,12 @@ class CAMClassifier(BaseSegmentor):
     """Backbone + CAM head trained with image-level labels.
 
     ``loss`` trains the head (plain CAM or RPNet) from the ``gt_label`` of
-    each data sample; ``predict`` returns IRN-protocol CAMs (METHOD.md sec. 2):
-    the image at several scales and flipped, CAMs summed after resizing, only
-    the image's classes, ReLU, each map divided by its max. Each returned
-    data sample carries ``cam_keys`` (0-based foreground classes), ``cam``
-    (stride-4 maps, [K, ceil(H/4), ceil(W/4)]) and ``high_res`` ([K, H, W] at
-    the image's original size).
+    each data sample; ``predict`` returns IRN-protocol CAMs
+    (docs/en/method.md section 2.1): the image at several scales and flipped,
+    CAMs summed after resizing, only the image's classes, ReLU, each map
+    divided by its max. Each returned data sample carries ``cam_keys`` (0-based
+    foreground classes), ``cam`` (stride-4 maps, [K, ceil(H/4), ceil(W/4)]) and
+    ``high_res`` ([K, H, W] at the image's original size).
 
     Args:
         backbone (dict): Backbone config.

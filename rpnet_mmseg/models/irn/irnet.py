@@ -13,8 +13,8 @@ from mmseg.structures import SegDataSample
 from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
                          OptSampleList, SampleList)
 from ...refine import PathIndex
-from ...refine.pseudo_label import (crf_refine_label, walk_to_pseudo_label,
-                                    walked_bg_power)
+from ...refine.pseudo_label import walk_to_pseudo_label, walked_bg_power
+from ...utils.dense_crf import crf_relabel
 from .utils import sample_label_grid
 
 
@@ -42,13 +42,13 @@ class IRNet(BaseSegmentor):
     """Inter-pixel relation network (IRN) on a frozen backbone.
 
     IRN (Ahn, Cho, Kwak, CVPR 2019), the refinement stage of RPNet
-    (METHOD.md section 3). Training (``loss``): the backbone is frozen (no
-    gradient, BatchNorm in eval mode); the edge head predicts a class
-    boundary map at stride 4, the training path index (radius 10) turns it
-    into pair affinities, and ``AffinityLoss`` fits them to the relation
-    labels of the batch (``gt_sem_seg``: 0 background, 1..C classes, 255
-    unsure; sampled to the stride-4 grid at cell centres); the displacement
-    head is trained on the same pairs by ``DisplacementLoss``.
+    (docs/en/method.md section 3). Training (``loss``): the backbone is frozen
+    (no gradient, BatchNorm in eval mode); the edge head predicts a class
+    boundary map at stride 4, the training path index (radius 10) turns it into
+    pair affinities, and ``AffinityLoss`` fits them to the relation labels of
+    the batch (``gt_sem_seg``: 0 background, 1..C classes, 255 unsure; sampled
+    to the stride-4 grid at cell centres); the displacement head is trained on
+    the same pairs by ``DisplacementLoss``.
 
     Inference (``predict``, the pseudo-label stage): the boundary of each
     image is the sigmoid of the mean of the edge logits of the image and of
@@ -62,7 +62,7 @@ class IRNet(BaseSegmentor):
     ``test_cfg.bg_mode='walked'`` walks a background map ``(1 - max CAM)
     ** bg_power`` with the CAMs instead (AffinityNet's background), and
     ``test_cfg.crf`` refines the label by a dense CRF on the image
-    (:func:`rpnet_mmseg.refine.crf_refine_label`); both are off in IRN's
+    (:func:`rpnet_mmseg.utils.crf_relabel`); both are off in IRN's
     recipe and on in the MSRC demo, where they were measured
     (docs/en/irn.md).
 
@@ -84,9 +84,9 @@ class IRNet(BaseSegmentor):
             (None: the walk's default, see ``rpnet_mmseg.refine``),
             ``bg_mode`` ('constant', IRN; or 'walked'), ``bg_power`` (the
             walked background's exponent; or ``bg_at_threshold`` t, which
-            sets it to ``walked_bg_power(t)``) and ``crf`` (None, IRN; or the
-            keyword arguments of ``dense_crf_labels``, e.g.
-            ``rpnet_mmseg.refine.IRN_CRF_PARAMS``).
+            sets it to ``walked_bg_power(t)``) and ``crf`` (None, IRN; or
+            CRF parameters of ``crf_relabel``'s label unary, e.g.
+            ``rpnet_mmseg.utils.IRN_CRF_PARAMS``).
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -319,9 +319,12 @@ class IRNet(BaseSegmentor):
                 bg_power=self.bg_power,
                 **self.walk_kwargs)
             if self.crf is not None:
-                label = crf_refine_label(
-                    self._image_uint8(inputs[i, :, :img_h, :img_w]), label,
-                    keys, **self.crf)
+                class_ids = torch.cat([keys.new_zeros(1), keys + 1])
+                label = torch.from_numpy(
+                    crf_relabel(
+                        self._image_uint8(inputs[i, :, :img_h, :img_w]),
+                        label.cpu().numpy(),
+                        class_ids.cpu().numpy(), **self.crf)).to(label.device)
             ds.pred_sem_seg = PixelData(data=label.long()[None])
             ds.set_data(dict(boundary=boundary))
         return data_samples

@@ -67,7 +67,7 @@ class CRFEncoderDecoder(EncoderDecoder):
         """
         if probs.shape[0] == 1:
             probs = torch.cat([1 - probs, probs])
-        return self.crf(probs, img_path).argmax(dim=0, keepdim=True)
+        return self.crf.relabel(probs, img_path)[None]
 
     def postprocess_result(self,
                            seg_logits: Tensor,

@@ -8,7 +8,8 @@ import torch
 from torch import Tensor
 
 from mmseg.registry import MODELS
-from rpnet_mmseg.utils.dense_crf import dense_crf
+from ...utils.dense_crf import (DEEPLAB_CRF_PARAMS, crf_relabel, dense_crf,
+                                merge_crf_params)
 
 
 @MODELS.register_module()
@@ -19,43 +20,27 @@ class DenseCRFPostProcessor:
     final results use (Table VIII, "with CRF"): a fully connected CRF over
     the pixels of the original image, unary ``-log p`` from the network's
     softmax, a smoothness (Gaussian) and an appearance (bilateral) Potts
-    kernel, mean-field inference (:func:`rpnet_mmseg.utils.dense_crf`). The
+    kernel, mean-field inference (:mod:`rpnet_mmseg.utils.dense_crf`). The
     image is read from the sample's ``img_path`` at its original size, the
     size the segmentor's probabilities are resized to.
 
     Args:
-        num_iters (int): Mean-field iterations. Defaults to 10.
-        gaussian_sxy (float): Spatial std of the smoothness kernel.
-            Defaults to 1.0 (DeepLab; IRN-family code often uses 3).
-        gaussian_compat (float): Weight of the smoothness kernel.
-            Defaults to 3.0.
-        bilateral_sxy (float): Spatial std of the appearance kernel.
-            Defaults to 67.0.
-        bilateral_srgb (float): Colour std of the appearance kernel.
-            Defaults to 3.0.
-        bilateral_compat (float): Weight of the appearance kernel.
-            Defaults to 4.0.
         backend_args (dict, optional): mmengine fileio backend of the
             images. Defaults to None (local files).
+        **crf_params (float): CRF parameters overriding DeepLab's
+            (:data:`rpnet_mmseg.utils.DEEPLAB_CRF_PARAMS`): ``num_iters``
+            (>= 1), ``gaussian_sxy`` (IRN-family code often uses 3),
+            ``gaussian_compat``, ``bilateral_sxy``, ``bilateral_srgb``,
+            ``bilateral_compat``.
     """
 
     def __init__(self,
-                 num_iters: int = 10,
-                 gaussian_sxy: float = 1.0,
-                 gaussian_compat: float = 3.0,
-                 bilateral_sxy: float = 67.0,
-                 bilateral_srgb: float = 3.0,
-                 bilateral_compat: float = 4.0,
-                 backend_args: Optional[dict] = None) -> None:
-        if num_iters < 1:
-            raise ValueError(f'num_iters must be >= 1, got {num_iters}')
-        self.crf_cfg = dict(
-            num_iters=num_iters,
-            gaussian_sxy=gaussian_sxy,
-            gaussian_compat=gaussian_compat,
-            bilateral_sxy=bilateral_sxy,
-            bilateral_srgb=bilateral_srgb,
-            bilateral_compat=bilateral_compat)
+                 backend_args: Optional[dict] = None,
+                 **crf_params: float) -> None:
+        self.crf_cfg = merge_crf_params(DEEPLAB_CRF_PARAMS, crf_params)
+        if self.crf_cfg['num_iters'] < 1:
+            raise ValueError(
+                f'num_iters must be >= 1, got {self.crf_cfg["num_iters"]}')
         self.backend_args = backend_args
 
     def load_image(self, img_path: str) -> np.ndarray:
@@ -68,6 +53,21 @@ class DenseCRFPostProcessor:
                 f'({type(e).__name__}: {e})') from e
         return mmcv.imfrombytes(content, flag='color', channel_order='rgb')
 
+    def _checked_image(self, probs: Tensor,
+                       img_path: Optional[str]) -> np.ndarray:
+        """The image at ``img_path``, checked to fit (C, H, W) ``probs``."""
+        if not img_path:
+            raise ValueError('DenseCRFPostProcessor needs the image: the data '
+                             'sample has no img_path')
+        image = self.load_image(img_path)
+        if image.shape[:2] != tuple(probs.shape[-2:]):
+            raise ValueError(
+                f"DenseCRFPostProcessor: image '{img_path}' is "
+                f'{image.shape[:2]} but the prediction is '
+                f'{tuple(probs.shape[-2:])}; the CRF runs at the original '
+                'image size (ori_shape)')
+        return image
+
     def __call__(self, probs: Tensor, img_path: Optional[str]) -> Tensor:
         """Refine (C, H, W) probabilities of the image at ``img_path``.
 
@@ -79,19 +79,31 @@ class DenseCRFPostProcessor:
         Returns:
             Tensor: (C, H, W) CRF marginals, on ``probs``' device and dtype.
         """
-        if not img_path:
-            raise ValueError('DenseCRFPostProcessor needs the image: the data '
-                             'sample has no img_path')
-        image = self.load_image(img_path)
-        if image.shape[:2] != tuple(probs.shape[-2:]):
-            raise ValueError(
-                f"DenseCRFPostProcessor: image '{img_path}' is "
-                f'{image.shape[:2]} but the prediction is '
-                f'{tuple(probs.shape[-2:])}; the CRF runs at the original '
-                'image size (ori_shape)')
+        image = self._checked_image(probs, img_path)
         q = dense_crf(image,
                       probs.detach().float().cpu().numpy(), **self.crf_cfg)
         return torch.from_numpy(q).to(probs)
+
+    def relabel(self, probs: Tensor, img_path: Optional[str]) -> Tensor:
+        """The CRF-refined labelling of (C, H, W) probabilities.
+
+        Args:
+            probs (Tensor): (C, H, W) class probabilities at the image's
+                original size.
+            img_path (str): The image the probabilities belong to.
+
+        Returns:
+            Tensor: (H, W) int64 class ids (the argmax of the CRF
+            marginals, :func:`rpnet_mmseg.utils.crf_relabel`), on
+            ``probs``' device.
+        """
+        image = self._checked_image(probs, img_path)
+        labels = crf_relabel(
+            image,
+            probs.detach().float().cpu().numpy(),
+            unary='probs',
+            **self.crf_cfg)
+        return torch.from_numpy(labels).to(probs.device)
 
     def __repr__(self) -> str:
         args = ', '.join(f'{k}={v}' for k, v in self.crf_cfg.items())

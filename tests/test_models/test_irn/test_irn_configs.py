@@ -16,7 +16,7 @@ from mmengine.structures import PixelData
 
 from mmseg.registry import DATASETS, MODELS
 from mmseg.structures import SegDataSample
-from rpnet_mmseg.refine import IRN_CRF_PARAMS
+from rpnet_mmseg.utils import IRN_CRF_PARAMS
 
 REPO = osp.dirname(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
@@ -138,7 +138,7 @@ def test_irn_settings_and_stage_folders(path):
 
 def test_msrc_demo_folders_agree_with_stage_paths():
     """The demo config's folders are StagePaths' of its work_root."""
-    from rpnet_mmseg.utils import StagePaths
+    from rpnet_mmseg.pipeline import StagePaths
     cfg = Config.fromfile(
         [p for p in CONFIGS if 'msrc' in osp.basename(p)][0])
     assert cfg.work_root.startswith('work_dirs/demo/rpnet')

@@ -158,7 +158,7 @@ def test_predict_errors_name_the_image():
 
 
 def test_predict_with_walked_background_and_crf():
-    from rpnet_mmseg.refine import IRN_CRF_PARAMS
+    from rpnet_mmseg.utils import IRN_CRF_PARAMS
     model = _model(test_cfg=dict(
         path_index=dict(radius=3),
         exp_times=3,

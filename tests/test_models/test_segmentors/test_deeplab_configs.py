@@ -25,7 +25,7 @@ def test_configs_found():
 
 
 def test_paper_setting():
-    """RPNet Table VIII / METHOD.md section 4."""
+    """RPNet Table VIII / docs/en/method.md sections 4.1-4.2."""
     cfg = Config.fromfile(PAPER)
     bb, head = cfg.model.backbone, cfg.model.decode_head
     assert bb.type == 'ResNet' and bb.depth == 50

@@ -36,7 +36,8 @@ def test_end_to_end(tmp_path, voc_root, eval_cams):
         '--thresholds', '0.05', '0.15', '0.5', '--out-json', out_json,
         '--overlay-dir', overlay_dir, '--num-overlays', '1'
     ])
-    # Hand-computed in test_cam_metric.py: best t = 0.15, mIoU 70%.
+    # Hand-computed in test_evaluation/test_cam_metric.py: best t = 0.15,
+    # mIoU 70%.
     assert report['best_threshold'] == 0.15
     assert report['mIoU'] == pytest.approx(70.0)
     assert report['num_images'] == 2

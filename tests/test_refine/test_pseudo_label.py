@@ -1,11 +1,9 @@
 """walk_to_pseudo_label: IRN's upsampling, normalisation and argmax."""
-import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from rpnet_mmseg.refine import (IRN_CRF_PARAMS, PathIndex, crf_refine_label,
-                                dense_propagate_reference,
+from rpnet_mmseg.refine import (PathIndex, dense_propagate_reference,
                                 walk_to_pseudo_label, walked_bg_power)
 
 
@@ -135,26 +133,6 @@ def test_bg_mode_errors():
     with pytest.raises(ValueError, match='bg_power'):
         walk_to_pseudo_label(cams, keys, boundary, (20, 32), PathIndex(5),
                              bg_mode='walked')
-
-
-def test_crf_refine_label_follows_the_image_and_keeps_ids():
-    # A bright square on a dark image; the label is the square shifted by
-    # 3 pixels with class id 8 (key 7). The CRF pulls it onto the square.
-    image = np.zeros((40, 40, 3), np.uint8)
-    image[10:30, 10:30] = 230
-    label = torch.zeros(40, 40, dtype=torch.long)
-    label[13:33, 13:33] = 8
-    truth = torch.zeros(40, 40, dtype=torch.long)
-    truth[10:30, 10:30] = 8
-    refined = crf_refine_label(image, label, torch.tensor([7]),
-                               **IRN_CRF_PARAMS)
-    assert set(refined.unique().tolist()) <= {0, 8}
-    assert (refined != truth).sum() < (label != truth).sum() / 4
-    with pytest.raises(ValueError, match=r'outside 0 and keys \+ 1'):
-        crf_refine_label(image, label, torch.tensor([2]), **IRN_CRF_PARAMS)
-    # No class: the label is returned as it is.
-    zero = torch.zeros(40, 40, dtype=torch.long)
-    assert crf_refine_label(image, zero, torch.zeros(0)) is zero
 
 
 @pytest.mark.parametrize('t', [0.15, 0.3, 0.5, 0.7])

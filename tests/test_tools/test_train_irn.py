@@ -11,6 +11,7 @@ import os.path as osp
 import shutil
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -21,9 +22,53 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from rpnet_mmseg.fileio import read_mask
+from tiny_irn import REPO, build_irn_data, write_config
+from tiny_irn import run_tool as _run_tool
 
 AFFINITY_TERMS = ('loss_bg_pos', 'loss_fg_pos', 'loss_neg')
 DISPLACEMENT_TERMS = ('loss_dp_fg', 'loss_dp_bg')
+
+
+@pytest.fixture
+def irn_job(tmp_path):
+    """Tiny data, stage folders and a config writer for one test."""
+    root = str(tmp_path / 'data')
+    data = build_irn_data(root, str(tmp_path / 'work'))
+
+    def write(name, epochs=2, norm='BN', out_dir=None):
+        return write_config(tmp_path / name, root, data,
+                            out_dir or str(tmp_path / 'pseudo_labels'),
+                            epochs=epochs, norm=norm)
+
+    return types.SimpleNamespace(
+        root=root, tmp=tmp_path, repo=REPO, data=data, write_config=write)
+
+
+@pytest.fixture
+def run_tool():
+    """``run_tool(args, script='tools/train.py')`` -> CompletedProcess."""
+    return _run_tool
+
+
+@pytest.fixture(scope='module')
+def trained_irn(tmp_path_factory):
+    """One epoch of ``tools/train.py`` on the tiny data, shared by a module.
+
+    Returns:
+        SimpleNamespace: ``tmp``, ``data``, ``cfg`` (config path), ``work``
+        (work dir), ``ckpt`` (the epoch-1 checkpoint) and ``repo``.
+    """
+    tmp = tmp_path_factory.mktemp('irn_trained')
+    data = build_irn_data(str(tmp / 'data'), str(tmp / 'work'))
+    cfg = write_config(tmp / 'irn.py', str(tmp / 'data'), data,
+                       str(tmp / 'pseudo_labels'), epochs=1)
+    work = str(tmp / 'work_dir')
+    res = _run_tool([cfg, '--work-dir', work])
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    ckpt = osp.join(work, 'epoch_1.pth')
+    assert osp.isfile(ckpt)
+    return types.SimpleNamespace(
+        tmp=tmp, data=data, cfg=cfg, work=work, ckpt=ckpt, repo=REPO)
 
 
 class FixedBatchLoss(Hook):

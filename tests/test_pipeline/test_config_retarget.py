@@ -1,6 +1,6 @@
 from mmengine.config import Config
 
-from rpnet_mmseg.utils import StagePaths, retarget_options
+from rpnet_mmseg.pipeline import StagePaths, retarget_options
 
 
 def test_retarget_rewrites_nested_and_list_paths_only_under_prefix():

@@ -1,10 +1,12 @@
-"""Tests of rpnet_mmseg.utils.demo_data.resolve_demo_data_root."""
+"""Tests of rpnet_mmseg.pipeline.demo_data: where the demo's data is found,
+and the ``data/msrc_voc`` link to it."""
 import os
 import os.path as osp
 
 import pytest
 
-from rpnet_mmseg.utils.demo_data import resolve_demo_data_root
+from rpnet_mmseg.pipeline.demo_data import (link_demo_data_root,
+                                            resolve_demo_data_root)
 
 
 def _make_data(path, label_file='cls_labels.npz'):
@@ -85,7 +87,7 @@ def test_incomplete_folder(layout):
 
 
 def test_default_repo_root_is_this_repository():
-    from rpnet_mmseg.utils import demo_data
+    from rpnet_mmseg.pipeline import demo_data
     assert osp.isfile(
         osp.join(demo_data.REPO_ROOT, 'tools', 'dataset_converters',
                  'msrc_v2.py'))
@@ -96,3 +98,69 @@ def test_irn_label_file_is_enough(layout, tmp_path):
     repo = layout[0]
     irn = _make_data(tmp_path / 'irn', label_file='cls_labels.npy')
     assert resolve_demo_data_root(irn, str(repo), environ={}) == irn
+
+
+def test_link_to_the_shared_copy(layout):
+    """Only ../shared/data/msrc_voc exists: data/msrc_voc becomes a
+    relative link to it, and a second call keeps it."""
+    repo, local, shared = layout
+    _make_data(shared)
+    assert link_demo_data_root(str(repo)) == str(local)
+    assert osp.islink(local)
+    assert os.readlink(local) == osp.join('..', '..', 'shared', 'data',
+                                          'msrc_voc')
+    assert osp.samefile(local, shared)
+    assert link_demo_data_root(str(repo)) == str(local)
+    # resolving through the defaults now finds the link first
+    assert resolve_demo_data_root(None, str(repo), environ={}) == str(local)
+
+
+def test_link_keeps_an_existing_folder(layout):
+    repo, local, shared = layout
+    _make_data(shared)
+    _make_data(local)
+    assert link_demo_data_root(str(repo)) == str(local)
+    assert not osp.islink(local)
+
+
+def test_link_replaces_a_dangling_link(layout, tmp_path):
+    repo, local, shared = layout
+    _make_data(shared)
+    os.makedirs(osp.dirname(local))
+    os.symlink(str(tmp_path / 'gone'), local)
+    assert link_demo_data_root(str(repo)) == str(local)
+    assert osp.samefile(local, shared)
+
+
+def test_link_refuses_a_file_in_the_way(layout):
+    repo, local, shared = layout
+    _make_data(shared)
+    os.makedirs(osp.dirname(local))
+    open(local, 'w').close()
+    with pytest.raises(FileExistsError, match='is not a folder'):
+        link_demo_data_root(str(repo))
+    assert osp.isfile(local)
+
+
+def test_link_without_any_copy_says_how_to_prepare(layout):
+    repo, local, _ = layout
+    with pytest.raises(FileNotFoundError, match='demo data not found'):
+        link_demo_data_root(str(repo))
+    assert not osp.lexists(local)
+
+
+def test_resolve_links_only_the_defaults(layout, tmp_path):
+    """link=True links data/msrc_voc for the defaults; a folder given on
+    the command line or in the environment is used as it is."""
+    repo, local, shared = layout
+    _make_data(shared)
+    mine = _make_data(tmp_path / 'mine')
+    assert resolve_demo_data_root(mine, str(repo), environ={},
+                                  link=True) == mine
+    assert resolve_demo_data_root(
+        None, str(repo), environ={'RPNET_DEMO_DATA': mine},
+        link=True) == mine
+    assert not osp.lexists(local)
+    assert resolve_demo_data_root(None, str(repo), environ={},
+                                  link=True) == str(local)
+    assert osp.samefile(local, shared)

@@ -1,4 +1,5 @@
-"""A tiny generated IRN stage: images, masks, CAMs, relation labels, config.
+"""A tiny generated IRN stage for test_train_irn.py: images, masks, CAMs,
+relation labels, config.
 
 Images are grey noise with one or two coloured squares (one colour per
 class); relation labels are the masks with an unsure (255) band along the
@@ -8,15 +9,15 @@ images only, as a split whose other masks are held back.
 """
 import os
 import os.path as osp
+import subprocess
+import sys
 import types
 
 import numpy as np
-import pytest
 from PIL import Image
 from scipy.ndimage import binary_dilation, binary_erosion, uniform_filter
 
-REPO = osp.dirname(
-    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CLASSES = ('background', 'red', 'green', 'blue')
 PALETTE = [[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0]]
 COLOURS = {0: (220, 30, 30), 1: (30, 200, 40), 2: (40, 60, 230)}
@@ -185,38 +186,36 @@ randomness = dict(seed=0)
 '''
 
 
-@pytest.fixture
-def irn_job(tmp_path):
-    """Tiny data, stage folders and a config writer for one test."""
-    root = str(tmp_path / 'data')
-    data = build_irn_data(root, str(tmp_path / 'work'))
+def write_config(path, root, data, out_dir, epochs=2, norm='BN'):
+    """Write the IRN config of the data ``build_irn_data`` returned.
 
-    def write_config(name, epochs=2, norm='BN', out_dir=None):
-        text = CONFIG.format(
-            root=root,
-            cam_dir=data.cam_dir,
-            rel_dir=data.relation_label_dir,
-            out_dir=out_dir or str(tmp_path / 'pseudo_labels'),
-            classes=CLASSES,
-            palette=PALETTE,
-            norm=norm,
-            epochs=epochs)
-        path = tmp_path / name
-        path.write_text(text)
-        return str(path)
+    Args:
+        path: The config file to write.
+        root (str): The dataset folder.
+        data (SimpleNamespace): What ``build_irn_data`` returned.
+        out_dir (str): Where ``tools/test.py`` writes pseudo-labels.
+        epochs (int): Training epochs. Defaults to 2.
+        norm (str): The backbone's norm layer. Defaults to 'BN'.
 
-    return types.SimpleNamespace(
+    Returns:
+        str: ``path``.
+    """
+    text = CONFIG.format(
         root=root,
-        tmp=tmp_path,
-        repo=REPO,
-        data=data,
-        write_config=write_config)
+        cam_dir=data.cam_dir,
+        rel_dir=data.relation_label_dir,
+        out_dir=out_dir,
+        classes=CLASSES,
+        palette=PALETTE,
+        norm=norm,
+        epochs=epochs)
+    with open(path, 'w') as f:
+        f.write(text)
+    return str(path)
 
 
-def _run_tool(args, script='tools/train.py', env_extra=None):
+def run_tool(args, script='tools/train.py', env_extra=None):
     """Run one of the repository's tools in a subprocess."""
-    import subprocess
-    import sys
     env = dict(os.environ, PYTHONUNBUFFERED='1', OMP_NUM_THREADS='1')
     env.update(env_extra or {})
     return subprocess.run(
@@ -226,39 +225,3 @@ def _run_tool(args, script='tools/train.py', env_extra=None):
         capture_output=True,
         text=True,
         timeout=300)
-
-
-@pytest.fixture
-def run_tool():
-    """``run_tool(args, script='tools/train.py')`` -> CompletedProcess."""
-    return _run_tool
-
-
-@pytest.fixture(scope='module')
-def trained_irn(tmp_path_factory):
-    """One epoch of ``tools/train.py`` on the tiny data, shared by a module.
-
-    Returns:
-        SimpleNamespace: ``tmp``, ``data``, ``cfg`` (config path), ``work``
-        (work dir), ``ckpt`` (the epoch-1 checkpoint) and ``repo``.
-    """
-    tmp = tmp_path_factory.mktemp('irn_trained')
-    data = build_irn_data(str(tmp / 'data'), str(tmp / 'work'))
-    cfg = tmp / 'irn.py'
-    cfg.write_text(
-        CONFIG.format(
-            root=str(tmp / 'data'),
-            cam_dir=data.cam_dir,
-            rel_dir=data.relation_label_dir,
-            out_dir=str(tmp / 'pseudo_labels'),
-            classes=CLASSES,
-            palette=PALETTE,
-            norm='BN',
-            epochs=1))
-    work = str(tmp / 'work_dir')
-    res = _run_tool([str(cfg), '--work-dir', work])
-    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
-    ckpt = osp.join(work, 'epoch_1.pth')
-    assert osp.isfile(ckpt)
-    return types.SimpleNamespace(
-        tmp=tmp, data=data, cfg=str(cfg), work=work, ckpt=ckpt, repo=REPO)
