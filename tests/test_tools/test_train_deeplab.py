@@ -279,7 +279,7 @@ def test_test_writes_pngs_iou_overlays_then_tta_with_crf(data, trained):
     res, out = _cli(['tools/test.py', trained.cfg, trained.ckpt,
                      '--work-dir', trained.work_dir, '--show-dir', show])
     assert res.returncode == 0, out[-3000:]
-    assert 'evaluated 4 image(s)' in out and 'mIoU' in out
+    assert '4 image(s) with a mask evaluated' in out and 'mIoU' in out
     assert sorted(n for n in os.listdir(preds) if n.endswith('.png')) == \
         sorted(n + '.png' for n in VAL)
     plain = _read_preds(preds)
@@ -296,7 +296,7 @@ def test_test_writes_pngs_iou_overlays_then_tta_with_crf(data, trained):
         'model.test_cfg.with_crf=True', f'test_evaluator.1.output_dir={crf}'
     ])
     assert res.returncode == 0, out[-3000:]
-    assert 'evaluated 4 image(s)' in out
+    assert '4 image(s) with a mask evaluated' in out
     refined = _read_preds(crf)
     changed = 0
     for name in VAL:
@@ -334,7 +334,7 @@ def test_dist_train_and_dist_test_two_cpu_processes(data, trained):
         text=True, timeout=600)
     out = res.stdout + res.stderr
     assert res.returncode == 0, out[-4000:]
-    assert 'evaluated 4 image(s)' in out
+    assert '4 image(s) with a mask evaluated' in out
     single = str(data.tmp / 'preds')
     if not osp.isdir(single):
         pytest.skip('run with the tools/test.py test for the comparison')
