@@ -15,13 +15,15 @@ Stages of a run:
    MSRC-VOC ``train``, write CAMs of every ``train`` image, evaluate them on
    the ``train_dev`` masks (overlays) and on its two halves. A CAM folder of
    degenerate maps (a collapsed network) stops the demo here.
-2. Refine (``--refine``, the first seed): CAM + CRF on each half at the
+2. Refine (``--refine``; the first seed, or ``--refine-seeds``): CAM + CRF on each half at the
    threshold chosen on the other; relation labels, IRN, pseudo-labels of
    every ``train`` image and their ``train_dev`` mIoU (and half 1 alone),
    overlays.
 3. Segment (``--segment``): DeepLab-LargeFOV on the pseudo-labels,
    predictions on ``val`` and their ``val_dev`` mIoU without and with
-   dense CRF.
+   dense CRF; with ``--segmentation-bound`` also the same DeepLab on the
+   true masks and on the pseudo-labels of ``train_dev``, each tested
+   single-scale, with CRF and multi-scale x flip + CRF.
 
 CAM mIoU is reported three ways: at the best background threshold t of the
 sweep (IRN's protocol, t chosen on the images it is reported on), at IRN's
@@ -38,14 +40,23 @@ the walk. Its pseudo-labels are scored on all of ``train_dev`` and on the
 second half alone (images not used to choose t0), next to the CAMs + a
 dense CRF at the same kind of threshold (the baseline IRN must beat).
 
-Writes ``WORK_DIR/summary.json`` (``NAME.runs``: one entry per seed with its
-``cam_dir``) and prints the numbers per seed and as mean +- std.
+Writes ``WORK_DIR/summary.json``: ``data_volume`` lists every run (model,
+training fraction, seed, ``cam_dir``, its numbers; a refined run also its
+``pseudo_label_dir``), ``NAME.runs`` the full-set runs of an experiment with
+mean +- std, ``segmentation`` / ``segmentation_bound`` the DeepLab runs; it
+prints the numbers per seed and as mean +- std.
 
 Usage:
     python tools/run_demo.py                       # RPNet, whole pipeline
     python tools/run_demo.py --seeds 0 1 2 --only rpnet baseline \
         --refine --segment                         # CAM stage, 3 seeds
     python tools/run_demo.py --only rpnet baseline --refine rpnet baseline
+    python tools/run_demo.py --only rpnet baseline --seeds 0 1 2 \
+        --subset 0.25                              # Table II: NAME/fraction_0.25
+    python tools/run_demo.py --only rpnet --seeds 0 1 2 \
+        --refine-seeds 0 1 2                       # pseudo-labels of 3 seeds
+    python tools/run_demo.py --only rpnet --segmentation-bound
+                                                   # DeepLab on true masks too
 """
 import argparse
 import fcntl
