@@ -313,7 +313,7 @@ def refine_result(demo: Demo, runner: PipelineRunner, name: str,
         pseudo_label_dir=paths.pseudo_label_dir,
         pseudo_label_overlay_dir=paths.pseudo_label_overlay_dir,
         pseudo_label_miou=miou_of(read_json(
-            runner.metrics_json(runner._stage('pseudo_labels')))),
+            runner.metrics_json(runner.stage_named('pseudo_labels')))),
         pseudo_label_miou_half1=read_json(
             osp.join(paths.root, 'pseudo_label_eval_half1.json'))['mIoU'],
         cam_crf_miou_cv=float(np.mean([c['mIoU'] for c in crf])),
@@ -335,9 +335,9 @@ def segment_result(demo: Demo, runner: PipelineRunner, name: str,
         pred_dir=paths.pred_dir,
         pred_dir_crf=paths.pred_dir_crf,
         miou=miou_of(read_json(runner.metrics_json(
-            runner._stage('seg_preds')))),
+            runner.stage_named('seg_preds')))),
         miou_crf=miou_of(read_json(runner.metrics_json(
-            runner._stage('seg_preds_crf')))),
+            runner.stage_named('seg_preds_crf')))),
         seg_train_s=stage_seconds(runner, 'seg_train'),
         seg_test_s=stage_seconds(runner, 'seg_preds'),
         seg_test_crf_s=stage_seconds(runner, 'seg_preds_crf'))
@@ -353,7 +353,7 @@ def segmentation_bound_result(runner: PipelineRunner,
         out = {}
         for test, key in (('preds', ''), ('preds_crf', '_crf'),
                           ('preds_tta_crf', '_tta_crf')):
-            stage = runner._stage(f'{prefix}{test}')
+            stage = runner.stage_named(f'{prefix}{test}')
             out[f'pred_dir{key}'] = runner.read_record(stage.name)['output']
             out[f'miou{key}'] = miou_of(read_json(runner.metrics_json(stage)))
         return out

@@ -344,7 +344,7 @@ class PipelineRunner:
         if stage.kind == 'train':
             cfg.work_dir = self.work_dir_of(stage)
         elif stage.kind == 'test':
-            train = self._stage(stage.checkpoint)
+            train = self.stage_named(stage.checkpoint)
             cfg.work_dir = self.work_dir_of(train)
             writers = _writer_entries(cfg)
             if len(writers) != 1:
@@ -357,7 +357,8 @@ class PipelineRunner:
                 cfg.test_dataloader.dataset.skip_done_dir = output
         return cfg
 
-    def _stage(self, name: str) -> Stage:
+    def stage_named(self, name: str) -> Stage:
+        """The stage called ``name``; a ValueError lists the stages."""
         for s in self.stages:
             if s.name == name:
                 return s
@@ -408,7 +409,8 @@ class PipelineRunner:
             tail = ['--work-dir', self.work_dir_of(stage), '--resume']
             return self._launch('train', [cfg_file], n, tail)
         ckpt = done[stage.checkpoint]['output']
-        tail = ['--work-dir', self.work_dir_of(self._stage(stage.checkpoint)),
+        train = self.stage_named(stage.checkpoint)
+        tail = ['--work-dir', self.work_dir_of(train),
                 '--out-json', self.metrics_json(stage)]
         if stage.tta:
             tail.append('--tta')

@@ -210,7 +210,7 @@ def test_segmentation_bound_stages_plan(run_demo, tmp_path):
     runner = PipelineRunner(cfg, run_demo.ROOT)
     runner.run(dry_run=True)
     assert set(runner.verdicts.values()) == {'new'}
-    assert runner.work_dir_of(runner._stage('seg_true_masks_train')) == \
+    assert runner.work_dir_of(runner.stage_named('seg_true_masks_train')) == \
         demo.paths('rpnet', 2).root + '/deeplab_traindev_gt'
     assert cfg.stages.seg_true_masks_preds_tta_crf.tta
     assert cfg.stages.seg_true_masks_preds_crf.cfg_options == {
