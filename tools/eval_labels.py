@@ -2,8 +2,8 @@
 
 The file-based twin of the test loops' IoU metrics: it scores what is on
 disk (pseudo-labels, predictions, relation labels with 255 left out), so a
-pipeline's numbers always describe its files. IoU by mmseg's
-``IoUMetric.intersect_and_union`` / ``total_area_to_metrics``; images
+pipeline's numbers always describe its files. IoU by the package's one
+path on mmseg's ``IoUMetric`` (``label_areas`` / ``class_iou_acc``); images
 without a mask are skipped and counted.
 
 Example::
@@ -19,7 +19,6 @@ import sys
 from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
-import torch
 from mmengine import fileio
 from mmengine.logging import print_log
 
@@ -27,7 +26,7 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # eval_cams' helpers
 sys.path.insert(1, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from eval_cams import load_class_info, split_part  # noqa: E402
-from mmseg.evaluation import IoUMetric  # noqa: E402
+from rpnet_mmseg.evaluation import class_iou_acc, label_areas  # noqa: E402
 from rpnet_mmseg.fileio import (atomic_write, read_mask,  # noqa: E402
                                 read_split)
 
@@ -78,15 +77,11 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
         if label.shape != mask.shape:
             raise ValueError(f'{label_path}: shape {label.shape} differs from '
                              f'its mask {mask_path} {mask.shape}')
-        areas.append(IoUMetric.intersect_and_union(
-            torch.from_numpy(label), torch.from_numpy(mask), num_classes,
-            args.ignore_index))
+        areas.append(label_areas(label, mask, num_classes, args.ignore_index))
     if not areas:
         raise ValueError(f'no image of {args.split} has a mask under '
                          f'{osp.join(args.data_root, args.mask_dir)}')
-    totals = [sum(a[i] for a in areas) for i in range(4)]
-    iou = IoUMetric.total_area_to_metrics(*totals, metrics=['mIoU'])['IoU']
-    iou = np.asarray(iou, dtype=float)
+    iou = class_iou_acc(np.sum(areas, axis=0))[0]
     report = {
         'label_dir': args.label_dir,
         'split': args.split,
