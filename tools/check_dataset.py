@@ -38,7 +38,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine import fileio
-from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.config import Config, ConfigDict
 from mmengine.registry import init_default_scope
 from mmengine.utils import (import_modules_from_strings,
                             track_parallel_progress, track_progress)
@@ -50,6 +50,7 @@ import rpnet_mmseg  # noqa: E402,F401  (registers the datasets)
 from mmseg.registry import DATASETS  # noqa: E402
 from rpnet_mmseg.datasets import VOCLayoutSegDataset  # noqa: E402
 from rpnet_mmseg.fileio import cam_path, load_cam, read_mask  # noqa: E402
+from rpnet_mmseg.utils import config_parser  # noqa: E402
 
 SPLITS = ('train', 'val', 'test')
 IGNORE_INDEX = 255
@@ -59,14 +60,10 @@ _WRAPPER_KEYS = ('dataset', 'datasets')
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Parse the command line."""
-    parser = argparse.ArgumentParser(
-        description='Validate the data a config names (every split)')
-    parser.add_argument('config', help='config file')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config entries, e.g. data_root=data/msrc_voc')
+    parser = config_parser(
+        'Validate the data a config names (every split)',
+        cfg_options_help='override config entries, e.g. '
+        'data_root=data/msrc_voc')
     parser.add_argument(
         '--data-root',
         help="set every checked dataset's data_root (a top-level "
@@ -75,8 +72,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--splits', nargs='+', choices=SPLITS, default=list(SPLITS),
         help='splits to check (those the config uses)')
-    parser.add_argument(
-        '--nproc', type=int, default=1, help='worker processes')
+    parser.add_argument('--nproc', type=int, default=1,
+                        help='worker processes')
     parser.add_argument(
         '--load-cams', action='store_true',
         help='also load and validate every CAM file (slower)')

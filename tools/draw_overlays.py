@@ -16,18 +16,18 @@ from typing import List, Optional, Sequence
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import Config  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
 
 from rpnet_mmseg.fileio import read_split, voc_colormap  # noqa: E402
+from rpnet_mmseg.utils import config_parser  # noqa: E402
 from rpnet_mmseg.visualization import save_label_overlays  # noqa: E402
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Parse the command line."""
-    parser = argparse.ArgumentParser(
-        description='Pseudo-label overlays of an IRN config\'s folders')
-    parser.add_argument('config', help='IRN config')
+    parser = config_parser(
+        'Pseudo-label overlays of an IRN config\'s folders', 'IRN config')
     parser.add_argument(
         '--out-dir',
         help='where the PNGs go (default: the '
@@ -46,19 +46,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--no-cams', action='store_true', help='leave out the CAM panels')
     parser.add_argument(
-        '--no-relation-labels',
-        action='store_true',
+        '--no-relation-labels', action='store_true',
         help='leave out the relation-label panel')
     parser.add_argument(
         '--split',
         help='image list relative to data_root (default: the test split)')
     parser.add_argument(
         '--num', type=int, default=8, help='images to draw (0: all)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config entries')
     return parser.parse_args(argv)
 
 

@@ -18,7 +18,6 @@ Example::
 import argparse
 import json
 import os.path as osp
-import sys
 from functools import partial
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -34,7 +33,7 @@ from rpnet_mmseg.fileio import (atomic_write, cam_path, format_threshold,
 from rpnet_mmseg.evaluation.metrics.cam_metric import (
     DEFAULT_THRESHOLDS, cam_areas, format_sweep_tables,
     missing_masks_message, summarize_areas)
-from rpnet_mmseg.utils import IRN_CRF_PARAMS, crf_relabel
+from rpnet_mmseg.utils import IRN_CRF_PARAMS, crf_relabel, exit_on_error
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -283,7 +282,4 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
 
 
 if __name__ == '__main__':
-    try:
-        main()
-    except (FileNotFoundError, ValueError) as e:
-        sys.exit(f'error: {e}')
+    exit_on_error(main)

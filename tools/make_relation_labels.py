@@ -30,10 +30,11 @@ import sys
 import time
 from typing import Dict, Optional, Sequence
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.logging import print_log
 
 from rpnet_mmseg.refine import write_relation_labels
+from rpnet_mmseg.utils import config_parser
 
 # Keys of relation_label_cfg that write_relation_labels takes.
 _KEYS = ('data_root', 'ann_file', 'cam_dir', 'out_dir', 'img_dir',
@@ -43,15 +44,12 @@ _KEYS = ('data_root', 'ann_file', 'cam_dir', 'out_dir', 'img_dir',
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Parse the command line."""
-    parser = argparse.ArgumentParser(
-        description='Relation labels (confident fg / bg / 255) from CAMs '
-        'by IRN\'s recipe, one PNG per image of a split')
-    parser.add_argument('config', help='config with relation_label_cfg')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config entries, e.g. relation_label_cfg.nproc=4')
+    parser = config_parser(
+        'Relation labels (confident fg / bg / 255) from CAMs by IRN\'s '
+        'recipe, one PNG per image of a split',
+        config_help='config with relation_label_cfg',
+        cfg_options_help='override config entries, e.g. '
+        'relation_label_cfg.nproc=4')
     return parser.parse_args(argv)
 
 

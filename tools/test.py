@@ -7,14 +7,13 @@ Usage:
 """
 import argparse
 import json
-import os
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 import rpnet_mmseg  # noqa: E402,F401  (registers modules, safe loading)
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmseg.registry import RUNNERS  # noqa: E402
@@ -22,12 +21,13 @@ from rpnet_mmseg.fileio import save_text_atomic  # noqa: E402
 from rpnet_mmseg.engine import (add_stage_provenance_hook,  # noqa: E402
                                 check_checkpoint_matches,
                                 finish_distributed, setup_cpu_distributed)
+from rpnet_mmseg.utils import (config_parser, load_run_config,  # noqa: E402
+                               parse_launcher_args)
 
 
 def parse_args() -> argparse.Namespace:
     """Parse the command line."""
-    parser = argparse.ArgumentParser(description='Test with mmengine')
-    parser.add_argument('config', help='config file')
+    parser = config_parser('Test with mmengine')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='where logs go')
     parser.add_argument(
@@ -40,22 +40,9 @@ def parse_args() -> argparse.Namespace:
         help='draw every prediction (SegVisualizationHook) into this '
         'folder, as mmseg')
     parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config entries')
-    parser.add_argument(
         '--out-json',
         help='write the metrics the test loop returns to this JSON file')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    return parse_launcher_args(parser)
 
 
 def enable_visualization(cfg: Config, show_dir: str) -> None:
@@ -84,15 +71,7 @@ def main() -> None:
     args = parse_args()
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = load_run_config(args)
     cfg.load_from = args.checkpoint
     if args.show_dir:
         enable_visualization(cfg, args.show_dir)

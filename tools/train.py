@@ -7,7 +7,6 @@ Usage:
 """
 import argparse
 import logging
-import os
 import os.path as osp
 import sys
 from typing import Optional
@@ -15,7 +14,7 @@ from typing import Optional
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 import rpnet_mmseg  # noqa: E402,F401  (registers modules, safe loading)
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import Config  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
 from mmengine.runner import Runner, find_latest_checkpoint  # noqa: E402
 
@@ -26,12 +25,16 @@ from rpnet_mmseg.engine import (add_stage_provenance_hook,  # noqa: E402
                                 finish_distributed, resume_checkpoint,
                                 setup_cpu_distributed, use_atomic_checkpoints,
                                 write_train_record)
+from rpnet_mmseg.utils import (config_parser, load_run_config,  # noqa: E402
+                               parse_launcher_args)
 
 
 def parse_args() -> argparse.Namespace:
     """Parse the command line."""
-    parser = argparse.ArgumentParser(description='Train with mmengine')
-    parser.add_argument('config', help='config file')
+    parser = config_parser(
+        'Train with mmengine',
+        cfg_options_help='override config entries, e.g. '
+        'train_cfg.max_epochs=2')
     parser.add_argument('--work-dir', help='where logs and checkpoints go')
     parser.add_argument(
         '--resume',
@@ -44,20 +47,7 @@ def parse_args() -> argparse.Namespace:
         'dir was started (refused otherwise)')
     parser.add_argument(
         '--amp', action='store_true', help='automatic mixed precision')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config entries, e.g. train_cfg.max_epochs=2')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    return parse_launcher_args(parser)
 
 
 def checkpoint_to_load(cfg: Config) -> Optional[str]:
@@ -105,15 +95,7 @@ def choose_resume(cfg: Config, allow_changed: bool) -> bool:
 def main() -> None:
     """Build the runner from the config and train."""
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = load_run_config(args)
     if args.amp:
         if cfg.optim_wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
             print_log('AMP is already enabled in the config',

@@ -22,7 +22,6 @@ import argparse
 import itertools
 import json
 import os.path as osp
-import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import mmcv
@@ -39,7 +38,7 @@ from rpnet_mmseg.evaluation import class_iou_acc, label_areas
 from rpnet_mmseg.fileio import (atomic_write, cam_path, load_cam, read_mask,
                                 read_split)
 from rpnet_mmseg.refine import walk_to_pseudo_label
-from rpnet_mmseg.utils import IRN_CRF_PARAMS, crf_relabel
+from rpnet_mmseg.utils import IRN_CRF_PARAMS, crf_relabel, exit_on_error
 
 Setting = Tuple[int, str, float, bool]  # exp_times, bg_mode, value, crf
 
@@ -200,7 +199,4 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
 
 
 if __name__ == '__main__':
-    try:
-        main()
-    except (FileNotFoundError, ValueError) as e:
-        sys.exit(f'error: {e}')
+    exit_on_error(main)

@@ -161,7 +161,10 @@ def list_release(root: str, cleaned_masks: Optional[str] = None) -> List[str]:
     if not osp.isdir(mask_dir):
         raise FileNotFoundError(f"mask folder '{mask_dir}' does not exist")
 
-    def scan(folder: str, suffix: str) -> Tuple[List[str], List[str]]:
+    problems = []
+
+    def scan(folder: str, suffix: str, what: str) -> List[str]:
+        """NAME of each NAME{suffix} file; other files go to ``problems``."""
         names, unexpected = [], []
         for entry in sorted(os.listdir(folder)):
             if entry.startswith('.') or entry in IGNORED_FILES:
@@ -171,17 +174,13 @@ def list_release(root: str, cleaned_masks: Optional[str] = None) -> List[str]:
                 names.append(entry[:-len(suffix)])
             else:
                 unexpected.append(entry)
-        return names, unexpected
+        if unexpected:
+            problems.append(f"'{folder}' holds files that are not "
+                            f'NAME{suffix} {what}: {_shorten(unexpected)}')
+        return names
 
-    images, odd_images = scan(img_dir, '.bmp')
-    masks, odd_masks = scan(mask_dir, mask_suffix)
-    problems = []
-    if odd_images:
-        problems.append(f"'{img_dir}' holds files that are not NAME.bmp "
-                        f'images: {_shorten(odd_images)}')
-    if odd_masks:
-        problems.append(f"'{mask_dir}' holds files that are not "
-                        f'NAME{mask_suffix} masks: {_shorten(odd_masks)}')
+    images = scan(img_dir, '.bmp', 'images')
+    masks = scan(mask_dir, mask_suffix, 'masks')
     orphans = sorted(set(masks) - set(images))
     if orphans:
         problems.append(
