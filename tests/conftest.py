@@ -9,6 +9,7 @@ the tiny VOC-layout dataset of the dataset and converter tests
 import json
 import os
 import os.path as osp
+import socket
 import types
 
 os.environ.setdefault('OMP_NUM_THREADS', '2')
@@ -121,6 +122,21 @@ def voc_root(tmp_path, toy):
 def png_writer():
     """The palette PNG writer, for tests that build their own masks."""
     return write_palette_png
+
+
+@pytest.fixture
+def free_port():
+    """A function giving a TCP port that nothing listens on now.
+
+    For torchrun's ``--master_port`` / the launchers' ``PORT``: a fixed port
+    is taken when two test sessions (or a training job) run at once.
+    """
+    def _port() -> int:
+        with socket.socket() as sock:
+            sock.bind(('127.0.0.1', 0))
+            return sock.getsockname()[1]
+
+    return _port
 
 
 # The tiny VOC-layout dataset (``tiny_voc``, ``make_dataset``).

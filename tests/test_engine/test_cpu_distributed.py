@@ -31,14 +31,14 @@ finish_distributed()  # a second call (or a non-distributed run) is a no-op
 '''
 
 
-def test_ranks_leave_after_the_slowest_and_exit_zero(tmp_path):
+def test_ranks_leave_after_the_slowest_and_exit_zero(tmp_path, free_port):
     out = str(tmp_path / 'rank')
     script = tmp_path / 'job.py'
     script.write_text(SCRIPT.format(repo=REPO, out=out))
     env = dict(os.environ, OMP_NUM_THREADS='1')
     res = subprocess.run([
         sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
-        '--master_port=29653', str(script)
+        f'--master_port={free_port()}', str(script)
     ], env=env, capture_output=True, text=True, timeout=300)
     log = res.stdout + res.stderr
     assert res.returncode == 0, log[-3000:]

@@ -45,7 +45,9 @@ def _check_first_run(runner, out):
     assert all(c in table for c in COLUMNS)
 
 
-def test_voc12aug_pipeline_reruns_exactly_what_changed(tmp_path, capfd):
+def test_voc12aug_pipeline_reruns_exactly_what_changed(tmp_path, capfd,
+                                                       monkeypatch, free_port):
+    monkeypatch.setenv('PORT', str(free_port()))  # the launchers' port
     data, run = str(tmp_path / 'VOC2012'), str(tmp_path / 'run')
     build_voc_tree(data)
     cfg = tiny_pipeline(load_pipeline(VOC), run, data)
@@ -114,10 +116,11 @@ def _record(run, stage):
 
 
 def test_coco14_pipeline_killed_in_every_stage_gives_the_same_outputs(
-        tmp_path, capfd, monkeypatch):
+        tmp_path, capfd, monkeypatch, free_port):
     # Both runs with one thread per process: the thread count changes the
     # floating-point sums, hence the weights.
     monkeypatch.setenv('OMP_NUM_THREADS', '1')
+    monkeypatch.setenv('PORT', str(free_port()))  # the launchers' port
     data = str(tmp_path / 'coco2014')
     build_coco_tree(data)
     ref = str(tmp_path / 'ref')

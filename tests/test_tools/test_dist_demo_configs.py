@@ -27,13 +27,13 @@ def test_demo_configs_found():
 
 @pytest.mark.parametrize('path', DEMO_CONFIGS,
                          ids=[osp.basename(p) for p in DEMO_CONFIGS])
-def test_demo_config_dist_train_two_processes(path, tmp_path,
-                                              msrc_data_root):
+def test_demo_config_dist_train_two_processes(path, tmp_path, msrc_data_root,
+                                              free_port):
     per_iter = 2  # samples (pairs for RPNet) per process and iteration
     images = 3 * 2 * per_iter  # 3 iterations on each of 2 processes
     work = str(tmp_path / 'work')
     env = dict(os.environ, PYTHON=sys.executable,
-               PORT=str(29620 + DEMO_CONFIGS.index(path)),
+               PORT=str(free_port()),
                OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1')
     res = subprocess.run([
         'bash', 'tools/dist_train.sh', path, '2', '--work-dir', work,
@@ -92,13 +92,13 @@ def _write_label_maps(data, folder, num):
 
 @pytest.mark.parametrize('stage', sorted(LABEL_CONFIGS))
 def test_label_stage_demo_config_dist_train_two_processes(
-        stage, tmp_path, msrc_data_root):
+        stage, tmp_path, msrc_data_root, free_port):
     path, options = LABEL_CONFIGS[stage]
     labels = str(tmp_path / 'labels')
     _write_label_maps(msrc_data_root, labels, 8)
     work = str(tmp_path / 'work')
     env = dict(os.environ, PYTHON=sys.executable,
-               PORT=str(29660 + sorted(LABEL_CONFIGS).index(stage)),
+               PORT=str(free_port()),
                OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1')
     res = subprocess.run([
         'bash', 'tools/dist_train.sh', path, '2', '--work-dir', work,

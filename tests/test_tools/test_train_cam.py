@@ -118,11 +118,11 @@ def _dist(script, args, cwd, port):
                           capture_output=True, text=True, timeout=600)
 
 
-def test_dist_train_and_dist_test_two_cpu_processes(tiny_job):
+def test_dist_train_and_dist_test_two_cpu_processes(tiny_job, free_port):
     cfg = tiny_job.write_config('rp_dist.py', epochs=1, norm='SyncBN')
     work = str(tiny_job.tmp / 'work_dist')
     res = _dist('tools/dist_train.sh', [cfg, '2', '--work-dir', work],
-                tiny_job.repo, 29611)
+                tiny_job.repo, free_port())
     out = res.stdout + res.stderr
     assert res.returncode == 0, out[-4000:]
     # Two processes split the 24 pairs: 3 iterations of 4 pairs each.
@@ -140,7 +140,7 @@ def test_dist_train_and_dist_test_two_cpu_processes(tiny_job):
     res = _dist('tools/dist_test.sh', [
         cfg, ckpt, '2', '--work-dir', work, '--cfg-options',
         f'test_evaluator.output_dir={two}'
-    ], tiny_job.repo, 29612)
+    ], tiny_job.repo, free_port())
     assert res.returncode == 0, (res.stdout + res.stderr)[-4000:]
     assert _cam_files(one) == _cam_files(two)
     assert len(_cam_files(one)) == len(tiny_job.names)

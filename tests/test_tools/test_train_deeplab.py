@@ -306,7 +306,7 @@ def test_test_writes_pngs_iou_overlays_then_tta_with_crf(data, trained):
     assert changed > 0  # TTA + CRF is not a no-op
 
 
-def test_dist_train_and_dist_test_two_cpu_processes(data, trained):
+def test_dist_train_and_dist_test_two_cpu_processes(data, trained, free_port):
     cfg = data.write('dist.py', iters=4, interval=4, norm='SyncBN',
                      pred=str(data.tmp / 'preds_dist'))
     work = str(data.tmp / 'work_dist')
@@ -314,7 +314,7 @@ def test_dist_train_and_dist_test_two_cpu_processes(data, trained):
                PYTHONUNBUFFERED='1')
     res = subprocess.run(
         ['bash', 'tools/dist_train.sh', cfg, '2', '--work-dir', work],
-        cwd=REPO, env=dict(env, PORT='29641'), capture_output=True,
+        cwd=REPO, env=dict(env, PORT=str(free_port())), capture_output=True,
         text=True, timeout=600)
     out = res.stdout + res.stderr
     assert res.returncode == 0, out[-4000:]
@@ -330,7 +330,7 @@ def test_dist_train_and_dist_test_two_cpu_processes(data, trained):
         'bash', 'tools/dist_test.sh', trained.cfg, trained.ckpt, '2',
         '--work-dir', work, '--cfg-options',
         f'test_evaluator.1.output_dir={two}'
-    ], cwd=REPO, env=dict(env, PORT='29642'), capture_output=True,
+    ], cwd=REPO, env=dict(env, PORT=str(free_port())), capture_output=True,
         text=True, timeout=600)
     out = res.stdout + res.stderr
     assert res.returncode == 0, out[-4000:]

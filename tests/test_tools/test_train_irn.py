@@ -181,7 +181,7 @@ def test_pseudo_labels_written_evaluated_and_resumed(trained_irn, run_tool):
     }
 
 
-def test_dist_test_writes_the_same_pngs(trained_irn, run_tool):
+def test_dist_test_writes_the_same_pngs(trained_irn, run_tool, free_port):
     trained = trained_irn
     one = str(trained.tmp / 'pl_one')
     two = str(trained.tmp / 'pl_two')
@@ -194,7 +194,7 @@ def test_dist_test_writes_the_same_pngs(trained_irn, run_tool):
     env = dict(
         os.environ,
         PYTHON=sys.executable,
-        PORT='29631',
+        PORT=str(free_port()),
         OMP_NUM_THREADS='1',
         PYTHONUNBUFFERED='1')
     res = subprocess.run(
