@@ -147,18 +147,31 @@ def test_coco14_pipeline_killed_in_every_stage_gives_the_same_outputs(
     # a stage that ends sooner than that), each time the same command again
     killed = []
     for stage in STAGES:
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env,
-                                stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        assert _wait(lambda: _state(run, stage) in ('running', 'done')), \
-            stage
-        if _state(run, stage) == 'running':
-            time.sleep(1.0 if stage in TRAIN or stage == 'cams' else 0.0)
-            killed.append(stage)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        # no stage process (torchrun, its workers) outlives the pipeline
-        assert _wait(lambda: not _processes_of(run), 60), _processes_of(run)
+        log = tmp_path / f'until_{stage}.log'
+        with open(log, 'wb') as out:
+            proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out,
+                                    stderr=subprocess.STDOUT)
+        try:
+            # until the stage starts; a pipeline that stops first has failed
+            # (a slow machine only makes the wait longer)
+            assert _wait(lambda: _state(run, stage) in ('running', 'done')
+                         or proc.poll() is not None, 1800), stage
+            assert proc.poll() is None or _state(run, stage) == 'done', \
+                f'{stage}: the pipeline ended: ' + log.read_text()[-3000:]
+            if _state(run, stage) == 'running':
+                time.sleep(1.0 if stage in TRAIN or stage == 'cams' else 0.0)
+                killed.append(stage)
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            # no stage process (torchrun, its workers) outlives the pipeline
+            left = _wait(lambda: not _processes_of(run), 60)
+            for pid in _processes_of(run):  # not to disturb later tests
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        assert left, f'{stage}: processes outlived the pipeline'
     # the long stages cannot end within a second of starting
     assert set(TRAIN) | {'cams'} <= set(killed), killed
     res = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True,
