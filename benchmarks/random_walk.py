@@ -50,31 +50,23 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--height', type=int, default=375)
     parser.add_argument('--width', type=int, default=500)
-    parser.add_argument(
-        '--num-classes',
-        type=int,
-        default=21,
-        help='classes with background; the image has CAMs of all '
-        'NUM_CLASSES - 1 foreground classes')
+    parser.add_argument('--num-classes', type=int, default=21,
+                        help='classes with background; the image has CAMs '
+                        'of all NUM_CLASSES - 1 foreground classes')
     parser.add_argument('--radius', type=int, default=5)
     parser.add_argument('--beta', type=float, default=10.0)
     parser.add_argument('--exp-times', type=int, default=8)
-    parser.add_argument(
-        '--method', default='chebyshev', choices=['chebyshev', 'power'])
-    parser.add_argument(
-        '--chunk-size',
-        type=int,
-        default=32,
-        help='CAM channels the sparse walk takes at a time')
-    parser.add_argument(
-        '--threads',
-        type=int,
-        default=1,
-        help='torch threads of both walks (default 1: a shared machine '
-        'makes multi-threaded timings of small operations erratic)')
+    parser.add_argument('--method', default='chebyshev',
+                        choices=['chebyshev', 'power'])
+    parser.add_argument('--chunk-size', type=int, default=32,
+                        help='CAM channels the sparse walk takes at a time')
+    parser.add_argument('--threads', type=int, default=1,
+                        help='torch threads of both walks (default 1: a '
+                        'shared machine makes multi-threaded timings of '
+                        'small operations erratic)')
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument(
-        '--sparse-only', action='store_true', help='skip the dense walk')
+    parser.add_argument('--sparse-only', action='store_true',
+                        help='skip the dense walk')
     return parser.parse_args(argv)
 
 

@@ -91,11 +91,6 @@ class ImageLevelSegDataset(VOCLayoutSegDataset):
     Args:
         ann_file (str): Split file, one image name per line (relative to
             ``data_root``).
-        data_prefix (dict, optional): Image and mask folders. Defaults to
-            ``dict(img_path='JPEGImages',
-            seg_map_path='SegmentationClass')``.
-        img_suffix (str): Image file suffix. Defaults to '.jpg'.
-        seg_map_suffix (str): Mask file suffix. Defaults to '.png'.
         cls_label_file (str): Image-level label file, relative to
             ``data_root`` unless absolute: ``cls_labels.npz``, or IRN's
             pickled ``cls_labels.npy`` (read with a restricted unpickler,
@@ -115,11 +110,14 @@ class ImageLevelSegDataset(VOCLayoutSegDataset):
         skip_done_suffix (str): Suffix of those outputs. Defaults to
             '.npz' (CAM files).
         **kwargs: Other arguments of :class:`VOCLayoutSegDataset`
-            (``data_root``, ``metainfo``, ``pipeline``, ``test_mode``,
+            (``data_prefix``, ``img_suffix``, ``seg_map_suffix``,
+            ``data_root``, ``metainfo``, ``pipeline``, ``test_mode``,
             ``lazy_init``, ``backend_args`` ...). ``reduce_zero_label``
             must stay False.
     """
 
+    # The masks are optional: they serve evaluation only.
+    masks_required = False
     # Arguments that choose which images run, not what an image gives: a
     # writer's producer identity leaves them out (see
     # rpnet_mmseg.fileio.provenance.selection_args).
@@ -128,9 +126,6 @@ class ImageLevelSegDataset(VOCLayoutSegDataset):
 
     def __init__(self,
                  ann_file: str = '',
-                 data_prefix: Optional[dict] = None,
-                 img_suffix: str = '.jpg',
-                 seg_map_suffix: str = '.png',
                  cls_label_file: str = CLS_LABEL_FILE,
                  paired: bool = False,
                  allow_self_pair: bool = True,
@@ -151,12 +146,7 @@ class ImageLevelSegDataset(VOCLayoutSegDataset):
         self.skip_done_suffix = skip_done_suffix
         self._label_matrix = np.zeros((0, 0), dtype=bool)
         self._class_members: List[np.ndarray] = []
-        super().__init__(
-            ann_file=ann_file,
-            img_suffix=img_suffix,
-            seg_map_suffix=seg_map_suffix,
-            data_prefix=data_prefix,
-            **kwargs)
+        super().__init__(ann_file=ann_file, **kwargs)
 
     def _join_prefix(self) -> None:
         """Also join ``cls_label_file`` with ``data_root``."""
@@ -174,15 +164,6 @@ class ImageLevelSegDataset(VOCLayoutSegDataset):
                 "metainfo['classes'] must list 'background' and at least one "
                 f'foreground class, got {classes}')
         return len(classes) - 1
-
-    def label_source(self) -> Tuple[Optional[str], bool]:
-        """The mask folder; masks are optional (evaluation only).
-
-        Returns:
-            tuple[str | None, bool]: ``data_prefix['seg_map_path']`` and
-            False.
-        """
-        return self.data_prefix.get('seg_map_path', None), False
 
     def image_labels(self, names: Sequence[str]) -> Dict[str, np.ndarray]:
         """The label vectors of ``names``, read as loading reads them.
@@ -264,7 +245,7 @@ class ImageLevelSegDataset(VOCLayoutSegDataset):
         """
         names = self.image_names()
         cls_labels = self._load_cls_labels()
-        seg_dir = self.data_prefix.get('seg_map_path', None)
+        seg_dir = self.seg_map_dir
         data_list, unlabelled = [], []
         for name in names:
             img_path = self._image_path(name)

@@ -1,7 +1,7 @@
 """Images paired with the pseudo-labels of the IRN stage (VOC layout)."""
 import logging
 import os.path as osp
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
 import mmengine.fileio as fileio
 import numpy as np
@@ -60,11 +60,6 @@ class PseudoLabelSegDataset(VOCLayoutSegDataset):
             pseudo-labels. Absolute, or relative to the working directory
             like ``work_dir`` (not to ``data_root``). Defaults to None (use
             ``data_prefix['seg_map_path']``).
-        data_prefix (dict, optional): Image and mask folders under
-            ``data_root``. Defaults to ``dict(img_path='JPEGImages',
-            seg_map_path='SegmentationClass')``.
-        img_suffix (str): Image file suffix. Defaults to '.jpg'.
-        seg_map_suffix (str): Label map suffix. Defaults to '.png'.
         skip_missing (bool): Drop images without a label map (logged)
             instead of raising. Defaults to False.
         seg_map_optional (bool): Keep images without a label map, with
@@ -74,17 +69,15 @@ class PseudoLabelSegDataset(VOCLayoutSegDataset):
         ignore_index (int): The "undecided" value of the label maps.
             Defaults to 255.
         **kwargs: Other arguments of :class:`VOCLayoutSegDataset`
-            (``data_root``, ``metainfo``, ``pipeline``, ``test_mode``,
-            ``indices``, ``backend_args`` ...). ``reduce_zero_label`` must
-            stay False.
+            (``data_prefix``, ``img_suffix``, ``seg_map_suffix`` (of the
+            label maps too), ``data_root``, ``metainfo``, ``pipeline``,
+            ``test_mode``, ``indices``, ``backend_args`` ...).
+            ``reduce_zero_label`` must stay False.
     """
 
     def __init__(self,
                  ann_file: str = '',
                  pseudo_label_dir: Optional[str] = None,
-                 data_prefix: Optional[dict] = None,
-                 img_suffix: str = '.jpg',
-                 seg_map_suffix: str = '.png',
                  skip_missing: bool = False,
                  seg_map_optional: bool = False,
                  check_labels: bool = True,
@@ -99,29 +92,20 @@ class PseudoLabelSegDataset(VOCLayoutSegDataset):
         self.seg_map_optional = seg_map_optional
         self.check_labels = check_labels
         super().__init__(
-            ann_file=ann_file,
-            data_prefix=data_prefix,
-            img_suffix=img_suffix,
-            seg_map_suffix=seg_map_suffix,
-            ignore_index=ignore_index,
-            **kwargs)
+            ann_file=ann_file, ignore_index=ignore_index, **kwargs)
 
     @property
     def seg_map_dir(self) -> Optional[str]:
         """str: The folder the label maps are read from."""
         if self.pseudo_label_dir is not None:
             return self.pseudo_label_dir
-        return self.data_prefix.get('seg_map_path', None)
+        return super().seg_map_dir
 
-    def label_source(self) -> Tuple[Optional[str], bool]:
-        """The label-map folder, and whether every image needs a map.
-
-        Returns:
-            tuple[str | None, bool]: :attr:`seg_map_dir` and False with
-            ``skip_missing`` or ``seg_map_optional``, else True.
-        """
-        required = not (self.skip_missing or self.seg_map_optional)
-        return self.seg_map_dir, required
+    @property
+    def masks_required(self) -> bool:
+        """bool: Whether every image needs a label map: unless
+        ``skip_missing`` or ``seg_map_optional``."""
+        return not (self.skip_missing or self.seg_map_optional)
 
     def load_data_list(self) -> List[dict]:
         """Pair every image of the split with its label map.

@@ -52,6 +52,8 @@ class VOCLayoutSegDataset(BaseSegDataset):
             ``backend_args`` ...). ``reduce_zero_label`` must stay False.
     """
     METAINFO = copy.deepcopy(PascalVOCDataset.METAINFO)
+    # Whether an image without a label map is an error (label_source).
+    masks_required: bool = True
 
     def __init__(self,
                  ann_file: str = '',
@@ -108,15 +110,21 @@ class VOCLayoutSegDataset(BaseSegDataset):
         return read_split(
             self.ann_file, self.backend_args, what='split file (ann_file)')
 
+    @property
+    def seg_map_dir(self) -> Optional[str]:
+        """str: The folder the label maps are read from (None: no masks)."""
+        return self.data_prefix.get('seg_map_path', None)
+
     def label_source(self) -> Tuple[Optional[str], bool]:
         """Where the label maps are, and whether every image needs one.
 
         Returns:
-            tuple[str | None, bool]: The folder of the ``NAME`` +
-            ``seg_map_suffix`` masks (None: no masks) and whether an image
-            without one is an error (True here: a mask per image).
+            tuple[str | None, bool]: :attr:`seg_map_dir`, the folder of the
+            ``NAME`` + ``seg_map_suffix`` masks, and :attr:`masks_required`,
+            whether an image without one is an error (True here: a mask per
+            image).
         """
-        return self.data_prefix.get('seg_map_path', None), True
+        return self.seg_map_dir, self.masks_required
 
     def image_labels(self, names: Sequence[str]) -> Dict[str, np.ndarray]:
         """The image-level labels of ``names``, where the dataset has any.

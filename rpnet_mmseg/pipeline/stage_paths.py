@@ -12,9 +12,26 @@ from dataclasses import dataclass
 __all__ = ['StagePaths']
 
 
+class _Folder(property):
+    """A read-only ``str`` attribute of :class:`StagePaths`: ``root/*parts``.
+
+    Args:
+        *parts (str): The folder's path below the run's root (none: the
+            root itself).
+        doc (str): What the folder holds.
+    """
+
+    def __init__(self, *parts: str, doc: str) -> None:
+        super().__init__(lambda paths: osp.join(paths.root, *parts))
+        # Set here: before Python 3.12, doc= of a property subclass is lost.
+        self.__doc__ = doc
+
+
 @dataclass(frozen=True)
 class StagePaths:
     """Folders of one pipeline run (one CAM model and one seed).
+
+    Every folder is a read-only property (``paths.cam_dir`` ...).
 
     Args:
         root (str): The run's root, e.g. ``work_dirs/demo/rpnet/seed_0``.
@@ -22,62 +39,31 @@ class StagePaths:
 
     root: str
 
-    def _sub(self, *parts: str) -> str:
-        return osp.join(self.root, *parts)
-
-    @property
-    def cam_work_dir(self) -> str:
-        """Logs and checkpoints of the CAM network."""
-        return self.root
+    cam_work_dir = _Folder(doc='Logs and checkpoints of the CAM network.')
+    cam_dir = _Folder(
+        'cams', doc='``NAME.npz`` CAM files of every training image.')
+    cam_overlay_dir = _Folder('overlays', doc='CAM overlay PNGs.')
+    relation_label_dir = _Folder(
+        'relation_labels',
+        doc='``NAME.png`` relation labels (0 bg, 1..C fg, 255 unsure).')
+    irn_work_dir = _Folder('irn', doc='Logs and checkpoints of IRN.')
+    pseudo_label_dir = _Folder(
+        'pseudo_labels',
+        doc='``NAME.png`` pseudo-labels of every training image.')
+    pseudo_label_overlay_dir = _Folder(
+        'pseudo_label_overlays', doc='Pseudo-label overlay PNGs.')
+    seg_work_dir = _Folder(
+        'deeplab', doc='Logs and checkpoints of the segmentation network.')
+    pred_dir = _Folder(
+        'deeplab', 'preds',
+        doc='``NAME.png`` segmentation predictions on ``val``.')
+    pred_dir_crf = _Folder(
+        'deeplab', 'preds_crf',
+        doc='``NAME.png`` predictions after dense-CRF post-processing.')
 
     def cam_checkpoint(self, epochs: int) -> str:
         """The CAM network's checkpoint after ``epochs`` epochs.
 
         The segmentation stage of the demo starts its backbone from it.
         """
-        return self._sub(f'epoch_{epochs}.pth')
-
-    @property
-    def cam_dir(self) -> str:
-        """``NAME.npz`` CAM files of every training image."""
-        return self._sub('cams')
-
-    @property
-    def cam_overlay_dir(self) -> str:
-        """CAM overlay PNGs."""
-        return self._sub('overlays')
-
-    @property
-    def relation_label_dir(self) -> str:
-        """``NAME.png`` relation labels (0 bg, 1..C fg, 255 unsure)."""
-        return self._sub('relation_labels')
-
-    @property
-    def irn_work_dir(self) -> str:
-        """Logs and checkpoints of IRN."""
-        return self._sub('irn')
-
-    @property
-    def pseudo_label_dir(self) -> str:
-        """``NAME.png`` pseudo-labels of every training image."""
-        return self._sub('pseudo_labels')
-
-    @property
-    def pseudo_label_overlay_dir(self) -> str:
-        """Pseudo-label overlay PNGs."""
-        return self._sub('pseudo_label_overlays')
-
-    @property
-    def seg_work_dir(self) -> str:
-        """Logs and checkpoints of the segmentation network."""
-        return self._sub('deeplab')
-
-    @property
-    def pred_dir(self) -> str:
-        """``NAME.png`` segmentation predictions on ``val``."""
-        return self._sub('deeplab', 'preds')
-
-    @property
-    def pred_dir_crf(self) -> str:
-        """``NAME.png`` predictions after dense-CRF post-processing."""
-        return self._sub('deeplab', 'preds_crf')
+        return osp.join(self.root, f'epoch_{epochs}.pth')

@@ -26,25 +26,20 @@ __all__ = [
     'dense_crf_labels', 'crf_relabel'
 ]
 
+# A recipe's lines: iterations (and unary), the smoothness (Gaussian)
+# kernel, the appearance (bilateral) kernel.
 # IRN's relation-label CRF (misc/imutils.crf_inference_label): unary from
 # hard labels with confidence gt_prob.
 IRN_CRF_PARAMS = dict(
-    num_iters=10,
-    gt_prob=0.7,
-    gaussian_sxy=3.0,
-    gaussian_compat=3.0,
-    bilateral_sxy=50.0,
-    bilateral_srgb=5.0,
-    bilateral_compat=10.0)
+    num_iters=10, gt_prob=0.7,
+    gaussian_sxy=3.0, gaussian_compat=3.0,
+    bilateral_sxy=50.0, bilateral_srgb=5.0, bilateral_compat=10.0)
 
 # DeepLab's post-processing CRF (Chen et al., ICLR 2015): unary -log p.
 DEEPLAB_CRF_PARAMS = dict(
     num_iters=10,
-    gaussian_sxy=1.0,
-    gaussian_compat=3.0,
-    bilateral_sxy=67.0,
-    bilateral_srgb=3.0,
-    bilateral_compat=4.0)
+    gaussian_sxy=1.0, gaussian_compat=3.0,
+    bilateral_sxy=67.0, bilateral_srgb=3.0, bilateral_compat=4.0)
 
 UNARIES = ('labels', 'probs')
 

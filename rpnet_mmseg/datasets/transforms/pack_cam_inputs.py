@@ -1,15 +1,14 @@
 """Pack an image with its CAM for IRN's inference."""
-from typing import Sequence
-
 import numpy as np
 import torch
-from mmseg.datasets.transforms import PackSegInputs
 from mmseg.registry import TRANSFORMS
+
+from .pack_image_level_inputs import PackImageLevelInputs
 
 
 @TRANSFORMS.register_module()
-class PackCAMInputs(PackSegInputs):
-    """Pack inputs like :class:`PackSegInputs`, plus the image's CAM.
+class PackCAMInputs(PackImageLevelInputs):
+    """Pack inputs like :class:`PackImageLevelInputs`, plus the image's CAM.
 
     ``results['cam']`` and ``results['cam_keys']`` (from
     :class:`LoadCAMFromFile`) become the data fields ``cam`` (float32
@@ -21,12 +20,7 @@ class PackCAMInputs(PackSegInputs):
         meta_keys (Sequence[str]): Keys copied into the metainfo. Defaults
             to those of :class:`PackSegInputs` plus ``'img_id'``.
     """
-    DEFAULT_META_KEYS = ('img_path', 'seg_map_path', 'ori_shape', 'img_shape',
-                         'pad_shape', 'scale_factor', 'flip', 'flip_direction',
-                         'reduce_zero_label', 'img_id')
-
-    def __init__(self, meta_keys: Sequence[str] = DEFAULT_META_KEYS) -> None:
-        super().__init__(meta_keys=tuple(meta_keys))
+    requires_gt_label = False
 
     def transform(self, results: dict) -> dict:
         """Pack ``results``.
@@ -49,7 +43,4 @@ class PackCAMInputs(PackSegInputs):
             np.ascontiguousarray(results['cam']), dtype=torch.float32)
         sample.cam_keys = torch.as_tensor(
             np.asarray(results['cam_keys']), dtype=torch.long)
-        if results.get('gt_label') is not None:
-            sample.gt_label = torch.as_tensor(
-                np.asarray(results['gt_label']), dtype=torch.float32)
         return packed

@@ -1,5 +1,5 @@
 """Write the CAMs a model predicts to disk, one ``.npz`` file per image."""
-from typing import Any, Dict, Optional
+from typing import Any, Dict
 
 import numpy as np
 from mmseg.registry import METRICS
@@ -38,21 +38,6 @@ class CAMWriter(StageWriter):
             Defaults to None.
     """
     output_suffix = CAM_SUFFIX
-
-    def __init__(self,
-                 output_dir: str,
-                 on_stale: str = 'error',
-                 stage: Optional[str] = None,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None,
-                 **kwargs) -> None:
-        super().__init__(
-            output_dir=output_dir,
-            on_stale=on_stale,
-            stage=stage,
-            collect_device=collect_device,
-            prefix=prefix,
-            **kwargs)
 
     def write_sample(self, sample: Any, name: str, path: str) -> None:
         """Validate one sample's CAMs and save them atomically.

@@ -48,13 +48,8 @@ class LabelPNGWriter(StageWriter):
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
                  **kwargs) -> None:
-        super().__init__(
-            output_dir=output_dir,
-            on_stale=on_stale,
-            stage=stage,
-            collect_device=collect_device,
-            prefix=prefix,
-            **kwargs)
+        super().__init__(output_dir, on_stale, stage, collect_device, prefix,
+                         **kwargs)
         self.field = field
         self.palette = None if palette is None else [
             list(map(int, c)) for c in palette

@@ -6,15 +6,14 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
-from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
-                         OptSampleList, SampleList)
+from mmseg.utils import ConfigType, OptConfigType, OptSampleList, SampleList
+from ..segmentors.backbone_segmentor import BackboneSegmentor
 
 
 @MODELS.register_module()
-class CAMClassifier(BaseSegmentor):
+class CAMClassifier(BackboneSegmentor):
     """Backbone + CAM head trained with image-level labels.
 
     ``loss`` trains the head (plain CAM or RPNet) from the ``gt_label`` of
@@ -28,35 +27,26 @@ class CAMClassifier(BaseSegmentor):
     Args:
         backbone (dict): Backbone config.
         head (dict): Head config (``CAMHead`` or ``RPNetHead``).
-        data_preprocessor (dict, optional): ``SegDataPreProcessor`` config.
         train_cfg (dict, optional): Unused; kept for mmseg compatibility.
         test_cfg (dict, optional): ``scales`` (default (1.0, 0.5, 1.5, 2.0))
             and ``flip`` (default True) of CAM inference, ``cam_stride``
             (default 4) of the saved low-resolution map.
-        init_cfg (dict, optional): Initialisation config.
+        **kwargs: ``data_preprocessor`` (``SegDataPreProcessor`` config) and
+            ``init_cfg`` of :class:`BackboneSegmentor`.
     """
 
     def __init__(self,
                  backbone: ConfigType,
                  head: ConfigType,
-                 data_preprocessor: OptConfigType = None,
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None) -> None:
-        super().__init__(
-            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.backbone = MODELS.build(backbone)
+                 **kwargs) -> None:
+        super().__init__(backbone, train_cfg, test_cfg, **kwargs)
         self.head = MODELS.build(head)
-        self.train_cfg = train_cfg or {}
-        test_cfg = dict(test_cfg or {})
-        self.scales = tuple(test_cfg.get('scales', (1.0, 0.5, 1.5, 2.0)))
-        self.flip = bool(test_cfg.get('flip', True))
-        self.cam_stride = int(test_cfg.get('cam_stride', 4))
-
-    def extract_feat(self, inputs: Tensor) -> Tuple[Tensor, ...]:
-        """Backbone features of a batch."""
-        feats = self.backbone(inputs)
-        return tuple(feats) if isinstance(feats, (list, tuple)) else (feats, )
+        self.scales = tuple(
+            self.test_cfg.get('scales', (1.0, 0.5, 1.5, 2.0)))
+        self.flip = bool(self.test_cfg.get('flip', True))
+        self.cam_stride = int(self.test_cfg.get('cam_stride', 4))
 
     @staticmethod
     def _labels(data_samples: SampleList) -> Tensor:

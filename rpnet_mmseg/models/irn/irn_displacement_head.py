@@ -3,11 +3,11 @@ from typing import Dict, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
-from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptMultiConfig
+from .base_irn_head import BaseIRNHead
 from .utils import finest_size, gather_destinations, upsample_to
 
 
@@ -27,7 +27,7 @@ def _conv_gn(in_channels: int, out_channels: int) -> nn.Sequential:
 
 
 @MODELS.register_module()
-class IRNDisplacementHead(BaseModule):
+class IRNDisplacementHead(BaseIRNHead):
     """Displacement field from multi-level backbone features (IRN).
 
     IRN's displacement branch, for any backbone: the levels listed in
@@ -71,16 +71,10 @@ class IRNDisplacementHead(BaseModule):
                  in_index: Optional[Sequence[int]] = None,
                  loss_displacement: ConfigType = dict(type='DisplacementLoss'),
                  init_cfg: OptMultiConfig = None) -> None:
-        super().__init__(init_cfg=init_cfg)
-        self.in_channels = list(in_channels)
+        super().__init__(in_channels, in_index, init_cfg)
         self.channels = list(channels)
         if len(self.channels) != len(self.in_channels):
             raise ValueError(f'channels {self.channels} and in_channels '
-                             f'{self.in_channels} differ in length')
-        self.in_index = tuple(range(len(self.in_channels))) \
-            if in_index is None else tuple(in_index)
-        if len(self.in_index) != len(self.in_channels):
-            raise ValueError(f'in_index {self.in_index} and in_channels '
                              f'{self.in_channels} differ in length')
         self.fine_levels = tuple(fine_levels)
         if not self.fine_levels or not set(self.fine_levels) <= set(
@@ -107,14 +101,7 @@ class IRNDisplacementHead(BaseModule):
 
     def forward(self, feats: Sequence[Tensor]) -> Tensor:
         """Displacement field at the fine levels' resolution, (B, 2, h, w)."""
-        if max(self.in_index) >= len(feats):
-            raise ValueError(f'in_index {self.in_index} needs more than the '
-                             f'{len(feats)} backbone outputs given')
-        feats = [feats[i] for i in self.in_index]
-        got = [f.shape[1] for f in feats]
-        if got != self.in_channels:
-            raise ValueError(f'backbone outputs {self.in_index} have {got} '
-                             f'channels, the head expects {self.in_channels}')
+        feats = self._select(feats)
         size = finest_size([feats[i] for i in self.fine_levels])
         fine = [
             F.relu(upsample_to(self.laterals[i](feats[i]), size))

@@ -3,16 +3,16 @@ from typing import Dict, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
-from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptMultiConfig
+from .base_irn_head import BaseIRNHead
 from .utils import finest_size, upsample_to
 
 
 @MODELS.register_module()
-class IRNEdgeHead(BaseModule):
+class IRNEdgeHead(BaseIRNHead):
     """Class-boundary map from multi-level backbone features (IRN).
 
     IRN's boundary branch: every selected level goes through a 1x1 conv to
@@ -45,15 +45,7 @@ class IRNEdgeHead(BaseModule):
                  in_index: Optional[Sequence[int]] = None,
                  loss_affinity: ConfigType = dict(type='AffinityLoss'),
                  init_cfg: OptMultiConfig = None) -> None:
-        super().__init__(init_cfg=init_cfg)
-        self.in_channels = list(in_channels)
-        if not self.in_channels:
-            raise ValueError('in_channels must name at least one level')
-        self.in_index = tuple(range(len(self.in_channels))) \
-            if in_index is None else tuple(in_index)
-        if len(self.in_index) != len(self.in_channels):
-            raise ValueError(f'in_index {self.in_index} and in_channels '
-                             f'{self.in_channels} differ in length')
+        super().__init__(in_channels, in_index, init_cfg)
         if channels % num_groups:
             raise ValueError(f'channels ({channels}) must be divisible by '
                              f'num_groups ({num_groups})')
@@ -65,19 +57,6 @@ class IRNEdgeHead(BaseModule):
         self.conv_edge = nn.Conv2d(
             channels * len(self.in_channels), 1, 1, bias=True)
         self.loss_affinity = MODELS.build(loss_affinity)
-
-    def _select(self, feats: Sequence[Tensor]) -> list:
-        """The backbone outputs named by ``in_index``, channels checked."""
-        if max(self.in_index) >= len(feats):
-            raise ValueError(f'in_index {self.in_index} needs more than the '
-                             f'{len(feats)} backbone outputs given')
-        selected = [feats[i] for i in self.in_index]
-        got = [f.shape[1] for f in selected]
-        if got != self.in_channels:
-            raise ValueError(f'backbone outputs {self.in_index} have '
-                             f'{got} channels, the head expects '
-                             f'{self.in_channels}')
-        return selected
 
     def forward(self, feats: Sequence[Tensor]) -> Tensor:
         """Boundary logits at the finest level's resolution, (B, 1, h, w)."""

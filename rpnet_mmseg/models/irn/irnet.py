@@ -7,14 +7,13 @@ import torch
 from mmengine.structures import PixelData
 from torch import Tensor
 
-from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
-from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
-                         OptSampleList, SampleList)
+from mmseg.utils import ConfigType, OptConfigType, OptSampleList, SampleList
 from ...refine import PathIndex
 from ...refine.pseudo_label import walk_to_pseudo_label, walked_bg_power
 from ...utils.dense_crf import crf_relabel
+from ..segmentors.backbone_segmentor import BackboneSegmentor
 from .utils import sample_label_grid
 
 
@@ -38,7 +37,7 @@ def build_path_index(cfg: ConfigType) -> PathIndex:
 
 
 @MODELS.register_module()
-class IRNet(BaseSegmentor):
+class IRNet(BackboneSegmentor):
     """Inter-pixel relation network (IRN) on a frozen backbone.
 
     IRN (Ahn, Cho, Kwak, CVPR 2019), the refinement stage of RPNet
@@ -74,7 +73,6 @@ class IRNet(BaseSegmentor):
             None trains the boundary alone. Defaults to None.
         freeze_backbone (bool): Run the backbone without gradients and with
             BatchNorm in eval mode, as IRN. Defaults to True.
-        data_preprocessor (dict, optional): ``SegDataPreProcessor`` config.
         train_cfg (dict, optional): ``path_index`` (default
             ``dict(radius=10)``) and ``ignore_index`` (default 255).
         test_cfg (dict, optional): ``path_index`` (default
@@ -87,7 +85,9 @@ class IRNet(BaseSegmentor):
             sets it to ``walked_bg_power(t)``) and ``crf`` (None, IRN; or
             CRF parameters of ``crf_relabel``'s label unary, e.g.
             ``rpnet_mmseg.utils.IRN_CRF_PARAMS``).
-        init_cfg (dict, optional): Initialisation config.
+        **kwargs: ``data_preprocessor`` (``SegDataPreProcessor`` config,
+            whose normalisation the CRF undoes) and ``init_cfg`` of
+            :class:`BackboneSegmentor`.
     """
 
     def __init__(self,
@@ -95,21 +95,15 @@ class IRNet(BaseSegmentor):
                  edge_head: ConfigType,
                  displacement_head: OptConfigType = None,
                  freeze_backbone: bool = True,
-                 data_preprocessor: OptConfigType = None,
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None) -> None:
-        super().__init__(
-            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.backbone = MODELS.build(backbone)
+                 **kwargs) -> None:
+        super().__init__(backbone, train_cfg, test_cfg, **kwargs)
         self.edge_head = MODELS.build(edge_head)
         self.displacement_head = MODELS.build(displacement_head) \
             if displacement_head is not None else None
         self.freeze_backbone = freeze_backbone
-        train_cfg = dict(train_cfg or {})
-        test_cfg = dict(test_cfg or {})
-        self.train_cfg = train_cfg
-        self.test_cfg = test_cfg
+        train_cfg, test_cfg = self.train_cfg, self.test_cfg
         self.ignore_index = int(train_cfg.get('ignore_index', 255))
         self.train_path_index = build_path_index(
             train_cfg.get('path_index', dict(radius=10)))
@@ -153,8 +147,7 @@ class IRNet(BaseSegmentor):
         """
         with torch.set_grad_enabled(torch.is_grad_enabled()
                                     and not self.freeze_backbone):
-            feats = self.backbone(inputs)
-        return tuple(feats) if isinstance(feats, (list, tuple)) else (feats, )
+            return super().extract_feat(inputs)
 
     def _stride4_labels(self, data_samples: SampleList,
                         size: Tuple[int, int]) -> Tensor:

@@ -1,12 +1,13 @@
 """Multi-label soft-margin classification loss (paper eq. 12)."""
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
 from mmseg.registry import MODELS
+from .named_loss import NamedLoss
 
 
 @MODELS.register_module()
-class MultiLabelSoftMarginLoss(nn.Module):
+class MultiLabelSoftMarginLoss(NamedLoss):
     """Multi-label soft-margin loss ``L_c`` of RPNet (eq. 12) and IRN's CAM.
 
     ``-mean_i [u_i log sigmoid(v_i) + (1 - u_i) log(1 - sigmoid(v_i))]``,
@@ -21,9 +22,7 @@ class MultiLabelSoftMarginLoss(nn.Module):
     def __init__(self,
                  loss_weight: float = 1.0,
                  loss_name: str = 'loss_cls') -> None:
-        super().__init__()
-        self.loss_weight = loss_weight
-        self._loss_name = loss_name
+        super().__init__(loss_weight, loss_name)
 
     def forward(self, logits: Tensor, labels: Tensor) -> Tensor:
         """Compute the loss.
@@ -40,8 +39,3 @@ class MultiLabelSoftMarginLoss(nn.Module):
                              f'{tuple(labels.shape)} differ in shape')
         return self.loss_weight * F.multilabel_soft_margin_loss(
             logits, labels.to(logits.dtype))
-
-    @property
-    def loss_name(self) -> str:
-        """Name of the loss in the log dict."""
-        return self._loss_name

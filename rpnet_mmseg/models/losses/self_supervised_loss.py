@@ -1,13 +1,14 @@
 """Self-supervised consistency loss ``L_self`` (paper eq. 13)."""
 from typing import Optional
 
-from torch import Tensor, nn
+from torch import Tensor
 
 from mmseg.registry import MODELS
+from .named_loss import NamedLoss
 
 
 @MODELS.register_module()
-class SelfSupervisedLoss(nn.Module):
+class SelfSupervisedLoss(NamedLoss):
     """Squared difference between enhanced and original maps (eq. 13).
 
     The paper sums ``(f_N' - f_N)^2`` over positions; a sum makes the loss
@@ -30,14 +31,12 @@ class SelfSupervisedLoss(nn.Module):
                  reduction: str = 'mean',
                  detach_target: bool = True,
                  loss_name: str = 'loss_self') -> None:
-        super().__init__()
+        super().__init__(loss_weight, loss_name)
         if reduction not in ('mean', 'sum'):
             raise ValueError(f"reduction must be 'mean' or 'sum', "
                              f'got {reduction!r}')
-        self.loss_weight = loss_weight
         self.reduction = reduction
         self.detach_target = detach_target
-        self._loss_name = loss_name
 
     def forward(self,
                 original: Tensor,
@@ -67,8 +66,3 @@ class SelfSupervisedLoss(nn.Module):
             total, count = diff.sum(), diff.numel()
         loss = total / count if self.reduction == 'mean' else total
         return self.loss_weight * loss
-
-    @property
-    def loss_name(self) -> str:
-        """Name of the loss in the log dict."""
-        return self._loss_name

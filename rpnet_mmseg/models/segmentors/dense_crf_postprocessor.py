@@ -1,5 +1,5 @@
 """Dense-CRF post-processing of segmentation probabilities."""
-from typing import Optional
+from typing import Optional, Tuple
 
 import mmcv
 import mmengine.fileio as fileio
@@ -53,9 +53,10 @@ class DenseCRFPostProcessor:
                 f'({type(e).__name__}: {e})') from e
         return mmcv.imfrombytes(content, flag='color', channel_order='rgb')
 
-    def _checked_image(self, probs: Tensor,
-                       img_path: Optional[str]) -> np.ndarray:
-        """The image at ``img_path``, checked to fit (C, H, W) ``probs``."""
+    def _crf_inputs(self, probs: Tensor, img_path: Optional[str]
+                    ) -> Tuple[np.ndarray, np.ndarray]:
+        """The image at ``img_path``, checked to fit (C, H, W) ``probs``,
+        and ``probs`` as a float32 array."""
         if not img_path:
             raise ValueError('DenseCRFPostProcessor needs the image: the data '
                              'sample has no img_path')
@@ -66,7 +67,7 @@ class DenseCRFPostProcessor:
                 f'{image.shape[:2]} but the prediction is '
                 f'{tuple(probs.shape[-2:])}; the CRF runs at the original '
                 'image size (ori_shape)')
-        return image
+        return image, probs.detach().float().cpu().numpy()
 
     def __call__(self, probs: Tensor, img_path: Optional[str]) -> Tensor:
         """Refine (C, H, W) probabilities of the image at ``img_path``.
@@ -79,30 +80,18 @@ class DenseCRFPostProcessor:
         Returns:
             Tensor: (C, H, W) CRF marginals, on ``probs``' device and dtype.
         """
-        image = self._checked_image(probs, img_path)
-        q = dense_crf(image,
-                      probs.detach().float().cpu().numpy(), **self.crf_cfg)
+        q = dense_crf(*self._crf_inputs(probs, img_path), **self.crf_cfg)
         return torch.from_numpy(q).to(probs)
 
     def relabel(self, probs: Tensor, img_path: Optional[str]) -> Tensor:
-        """The CRF-refined labelling of (C, H, W) probabilities.
-
-        Args:
-            probs (Tensor): (C, H, W) class probabilities at the image's
-                original size.
-            img_path (str): The image the probabilities belong to.
+        """The CRF-refined labelling: the argmax of :meth:`__call__`'s
+        marginals, by :func:`rpnet_mmseg.utils.crf_relabel`.
 
         Returns:
-            Tensor: (H, W) int64 class ids (the argmax of the CRF
-            marginals, :func:`rpnet_mmseg.utils.crf_relabel`), on
-            ``probs``' device.
+            Tensor: (H, W) int64 class ids, on ``probs``' device.
         """
-        image = self._checked_image(probs, img_path)
         labels = crf_relabel(
-            image,
-            probs.detach().float().cpu().numpy(),
-            unary='probs',
-            **self.crf_cfg)
+            *self._crf_inputs(probs, img_path), unary='probs', **self.crf_cfg)
         return torch.from_numpy(labels).to(probs.device)
 
     def __repr__(self) -> str:
