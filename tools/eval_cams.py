@@ -272,9 +272,10 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
         from rpnet_mmseg.visualization import save_cam_overlays
         paths = save_cam_overlays(
             args.cam_dir, args.data_root, names, args.overlay_dir,
-            class_names, palette, summary['best_threshold'],
-            args.num_overlays, args.img_dir, args.img_suffix, args.mask_dir,
-            args.mask_suffix, args.key)
+            class_names, palette, summary['best_threshold'], key=args.key,
+            max_images=args.num_overlays, img_dir=args.img_dir,
+            img_suffix=args.img_suffix, mask_dir=args.mask_dir,
+            mask_suffix=args.mask_suffix)
         print_log(
             f'{len(paths)} overlays written to {args.overlay_dir}',
             logger=logger)

@@ -14,7 +14,7 @@ the class list uncoloured, so void 255 (undecided pixels) would look like
 VOC's black background.
 """
 import os.path as osp
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import matplotlib
 import mmcv
@@ -146,11 +146,30 @@ def _cam_arrays(cam_dict: Dict[str, np.ndarray], key: str, image: np.ndarray,
     return cams, keys
 
 
-def _draw_row(image: np.ndarray, heat_maps: Sequence[Panel],
+def _draw_row(image: np.ndarray,
+              heat_maps: Sequence[Panel],
               label_maps: Sequence[Tuple[str, Optional[np.ndarray]]],
-              palette: Sequence[Sequence[int]], alpha: float,
-              ignore_index: int, panel_inches: float, dpi: int) -> np.ndarray:
-    """Photo | heat maps blended into it | coloured label maps (not None)."""
+              palette: Sequence[Sequence[int]],
+              alpha: float = 0.5,
+              ignore_index: int = 255,
+              panel_inches: float = 2.5,
+              dpi: int = 100) -> np.ndarray:
+    """Photo | heat maps blended into it | coloured label maps (not None).
+
+    The drawing style of both overlays; :func:`draw_cam_overlay` and
+    :func:`draw_label_overlay` pass their ``**style`` here.
+
+    Args:
+        image (np.ndarray): uint8 [H, W, 3] RGB photo.
+        heat_maps (Sequence[tuple]): ``(title, [H, W] map in [0, 1])``.
+        label_maps (Sequence[tuple]): ``(title, [H, W] class ids or None)``;
+            None is left out.
+        palette (Sequence[Sequence[int]]): RGB colour per class id.
+        alpha (float): Heat map weight. Defaults to 0.5.
+        ignore_index (int): Void id. Defaults to 255.
+        panel_inches (float): Width of one panel in inches. Defaults to 2.5.
+        dpi (int): Resolution. Defaults to 100.
+    """
     panels = [('image', image)]
     panels += [(title, blend_heatmap(image, cam, alpha))
                for title, cam in heat_maps]
@@ -166,10 +185,7 @@ def draw_cam_overlay(image: np.ndarray,
                      threshold: float,
                      mask: Optional[np.ndarray] = None,
                      key: str = 'high_res',
-                     alpha: float = 0.5,
-                     ignore_index: int = 255,
-                     panel_inches: float = 2.5,
-                     dpi: int = 100) -> np.ndarray:
+                     **style: Any) -> np.ndarray:
     """Draw the CAM stage's row of panels for one image.
 
     Panels, left to right: the photo; for each of the image's K classes the
@@ -187,10 +203,8 @@ def draw_cam_overlay(image: np.ndarray,
         mask (np.ndarray, optional): [H, W] ground-truth class ids.
             Defaults to None.
         key (str): CAM array to draw. Defaults to 'high_res'.
-        alpha (float): Heat map weight. Defaults to 0.5.
-        ignore_index (int): Void id. Defaults to 255.
-        panel_inches (float): Width of one panel in inches. Defaults to 2.5.
-        dpi (int): Resolution. Defaults to 100.
+        **style: ``alpha``, ``ignore_index``, ``panel_inches``, ``dpi``
+            (see :func:`_draw_row`).
 
     Returns:
         np.ndarray: uint8 [h, w, 3] RGB picture.
@@ -206,8 +220,7 @@ def draw_cam_overlay(image: np.ndarray,
     label_maps = [(f'CAM labels, t={format_threshold(threshold)}',
                    cam_label_map(cams, keys, threshold)),
                   ('ground truth', mask)]
-    return _draw_row(image, heat_maps, label_maps, palette, alpha,
-                     ignore_index, panel_inches, dpi)
+    return _draw_row(image, heat_maps, label_maps, palette, **style)
 
 
 def draw_label_overlay(image: np.ndarray,
@@ -218,10 +231,7 @@ def draw_label_overlay(image: np.ndarray,
                        relation_label: Optional[np.ndarray] = None,
                        mask: Optional[np.ndarray] = None,
                        key: str = 'high_res',
-                       alpha: float = 0.5,
-                       ignore_index: int = 255,
-                       panel_inches: float = 2.5,
-                       dpi: int = 100) -> np.ndarray:
+                       **style: Any) -> np.ndarray:
     """Draw the pseudo-label stage's row of panels for one image.
 
     Panels, left to right: the photo; each of the image's CAMs blended into
@@ -237,10 +247,8 @@ def draw_label_overlay(image: np.ndarray,
         relation_label (np.ndarray, optional): [H, W] relation label.
         mask (np.ndarray, optional): [H, W] ground-truth class ids.
         key (str): CAM array to draw. Defaults to 'high_res'.
-        alpha (float): Heat map weight. Defaults to 0.5.
-        ignore_index (int): Void id. Defaults to 255.
-        panel_inches (float): Width of one panel. Defaults to 2.5.
-        dpi (int): Resolution. Defaults to 100.
+        **style: ``alpha``, ``ignore_index``, ``panel_inches``, ``dpi``
+            (see :func:`_draw_row`).
 
     Returns:
         np.ndarray: uint8 [h, w, 3] RGB picture.
@@ -261,8 +269,7 @@ def draw_label_overlay(image: np.ndarray,
                      for k, cam in zip(keys, cams)]
     label_maps = [('relation label', relation_label), ('pseudo-label', label),
                   ('ground truth', mask)]
-    return _draw_row(image, heat_maps, label_maps, palette, alpha,
-                     ignore_index, panel_inches, dpi)
+    return _draw_row(image, heat_maps, label_maps, palette, **style)
 
 
 def _read_label(label_dir: str, name: str, what: str) -> np.ndarray:
@@ -274,15 +281,37 @@ def _read_label(label_dir: str, name: str, what: str) -> np.ndarray:
 
 
 def _save_overlays(draw: Callable[[str, np.ndarray, Optional[np.ndarray]],
-                                  np.ndarray], data_root: str,
-                   names: Sequence[str], out_dir: str,
-                   max_images: Optional[int], img_dir: str, img_suffix: str,
-                   mask_dir: str, mask_suffix: str) -> List[str]:
+                                  np.ndarray],
+                   data_root: str,
+                   names: Sequence[str],
+                   out_dir: str,
+                   max_images: Optional[int] = 8,
+                   img_dir: str = 'JPEGImages',
+                   img_suffix: str = '.jpg',
+                   mask_dir: str = 'SegmentationClass',
+                   mask_suffix: str = '.png') -> List[str]:
     """Write ``draw(name, image, mask)`` to ``out_dir/NAME.png`` atomically.
 
-    At most ``max_images`` names, spread evenly over ``names`` (so a split
-    sorted by class shows several classes); None for all. ``mask`` is None
-    where ``data_root/mask_dir/NAME{mask_suffix}`` does not exist.
+    Where both savers find the images: their ``**images`` come here.
+
+    Args:
+        draw (Callable): ``(name, RGB image, mask or None) -> picture``.
+        data_root (str): VOC-style dataset root.
+        names (Sequence[str]): Image names, in drawing order.
+        out_dir (str): Output folder (local disk).
+        max_images (int, optional): Draw at most this many images, spread
+            evenly over ``names`` (so a split sorted by class shows several
+            classes); None for all. Defaults to 8.
+        img_dir (str): Image folder under ``data_root``.
+            Defaults to 'JPEGImages'.
+        img_suffix (str): Image file suffix. Defaults to '.jpg'.
+        mask_dir (str): Mask folder under ``data_root``; ``mask`` is None
+            where ``data_root/mask_dir/NAME{mask_suffix}`` does not exist.
+            Defaults to 'SegmentationClass'.
+        mask_suffix (str): Mask file suffix. Defaults to '.png'.
+
+    Returns:
+        list[str]: Paths of the PNGs written.
     """
     names = list(names)
     if max_images is not None and len(names) > max_images:
@@ -310,12 +339,8 @@ def save_cam_overlays(cam_dir: str,
                       class_names: Sequence[str],
                       palette: Sequence[Sequence[int]],
                       threshold: float,
-                      max_images: Optional[int] = 8,
-                      img_dir: str = 'JPEGImages',
-                      img_suffix: str = '.jpg',
-                      mask_dir: str = 'SegmentationClass',
-                      mask_suffix: str = '.png',
-                      key: str = 'high_res') -> List[str]:
+                      key: str = 'high_res',
+                      **images: Any) -> List[str]:
     """Write ``out_dir/NAME.png`` CAM overlays (:func:`draw_cam_overlay`).
 
     Args:
@@ -327,16 +352,12 @@ def save_cam_overlays(cam_dir: str,
         class_names (Sequence[str]): All class names, background first.
         palette (Sequence[Sequence[int]]): RGB colour per class id.
         threshold (float): Background score t of the label map.
-        max_images (int, optional): Draw at most this many images, spread
-            evenly over ``names``; None for all. Defaults to 8.
-        img_dir (str): Image folder under ``data_root``.
-            Defaults to 'JPEGImages'.
-        img_suffix (str): Image file suffix. Defaults to '.jpg'.
-        mask_dir (str): Mask folder under ``data_root``; the ground-truth
-            panel is drawn where a mask exists.
-            Defaults to 'SegmentationClass'.
-        mask_suffix (str): Mask file suffix. Defaults to '.png'.
         key (str): CAM array to draw. Defaults to 'high_res'.
+        **images: Where the images are and how many to draw:
+            ``max_images`` (default 8; None for all), ``img_dir``,
+            ``img_suffix``, ``mask_dir`` (the ground-truth panel is drawn
+            where a mask exists), ``mask_suffix`` (see
+            :func:`_save_overlays`).
 
     Returns:
         list[str]: Paths of the PNGs written.
@@ -351,8 +372,7 @@ def save_cam_overlays(cam_dir: str,
         return draw_cam_overlay(
             image, cam_dict, class_names, palette, threshold, mask, key=key)
 
-    return _save_overlays(draw, data_root, names, out_dir, max_images,
-                          img_dir, img_suffix, mask_dir, mask_suffix)
+    return _save_overlays(draw, data_root, names, out_dir, **images)
 
 
 def save_label_overlays(label_dir: str,
@@ -363,12 +383,8 @@ def save_label_overlays(label_dir: str,
                         palette: Sequence[Sequence[int]],
                         cam_dir: Optional[str] = None,
                         relation_label_dir: Optional[str] = None,
-                        max_images: Optional[int] = 8,
-                        img_dir: str = 'JPEGImages',
-                        img_suffix: str = '.jpg',
-                        mask_dir: str = 'SegmentationClass',
-                        mask_suffix: str = '.png',
-                        key: str = 'high_res') -> List[str]:
+                        key: str = 'high_res',
+                        **images: Any) -> List[str]:
     """Write ``out_dir/NAME.png`` pseudo-label overlays.
 
     Each image's pseudo-label ``label_dir/NAME.png`` and, when the folders
@@ -385,16 +401,8 @@ def save_label_overlays(label_dir: str,
         cam_dir (str, optional): Folder of the CAM files. Defaults to None.
         relation_label_dir (str, optional): Folder of the relation labels.
             Defaults to None.
-        max_images (int, optional): Draw at most this many images, spread
-            evenly over ``names``; None for all. Defaults to 8.
-        img_dir (str): Image folder under ``data_root``.
-            Defaults to 'JPEGImages'.
-        img_suffix (str): Image suffix. Defaults to '.jpg'.
-        mask_dir (str): Mask folder under ``data_root``; the ground-truth
-            panel is drawn where a mask exists.
-            Defaults to 'SegmentationClass'.
-        mask_suffix (str): Mask suffix. Defaults to '.png'.
         key (str): CAM array to draw. Defaults to 'high_res'.
+        **images: As for :func:`save_cam_overlays`.
 
     Returns:
         list[str]: Paths of the PNGs written.
@@ -426,5 +434,4 @@ def save_label_overlays(label_dir: str,
             mask=mask,
             key=key)
 
-    return _save_overlays(draw, data_root, names, out_dir, max_images,
-                          img_dir, img_suffix, mask_dir, mask_suffix)
+    return _save_overlays(draw, data_root, names, out_dir, **images)
