@@ -76,12 +76,13 @@ class RPNetHead(CAMHead):
         self.in_index = [i % n_levels for i in in_index]
         if not self.in_index:
             raise ValueError('in_index must select at least one block')
-        if cls_loss_on not in ('enhanced', 'original', 'both'):
-            raise ValueError(f'cls_loss_on: {cls_loss_on!r}')
-        if self_loss_on not in ('feature', 'cam'):
-            raise ValueError(f'self_loss_on: {self_loss_on!r}')
-        if prototype_source not in ('pair', 'self'):
-            raise ValueError(f'prototype_source: {prototype_source!r}')
+        for name, value, choices in (
+            ('cls_loss_on', cls_loss_on, ('enhanced', 'original', 'both')),
+            ('self_loss_on', self_loss_on, ('feature', 'cam')),
+            ('prototype_source', prototype_source, ('pair', 'self'))):
+            if value not in choices:
+                raise ValueError(
+                    f'{name} must be one of {choices}, got {value!r}')
         self.alpha = alpha
         self.beta = beta
         self.prototype_source = prototype_source
