@@ -34,7 +34,7 @@ import io
 import os.path as osp
 import sys
 from collections import OrderedDict, defaultdict
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine import fileio
@@ -50,6 +50,7 @@ import rpnet_mmseg  # noqa: E402,F401  (registers the datasets)
 from mmseg.registry import DATASETS  # noqa: E402
 from rpnet_mmseg.datasets import VOCLayoutSegDataset  # noqa: E402
 from rpnet_mmseg.fileio import cam_path, load_cam, read_mask  # noqa: E402
+from rpnet_mmseg.pipeline import key_entries  # noqa: E402
 from rpnet_mmseg.utils import config_parser  # noqa: E402
 
 SPLITS = ('train', 'val', 'test')
@@ -83,21 +84,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def iter_keys(obj: Any, key: str, path: str = '') -> Iterator[Tuple[str,
-                                                                      Any,
-                                                                      dict]]:
-    """Yield ``(dotted path, value, owner dict)`` of every ``key``."""
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            sub = f'{path}.{k}' if path else str(k)
-            if k == key:
-                yield sub, v, obj
-            yield from iter_keys(v, key, sub)
-    elif isinstance(obj, (list, tuple)):
-        for i, v in enumerate(obj):
-            yield from iter_keys(v, key, f'{path}.{i}')
-
-
 def split_of(path: str, used: Sequence[str]) -> str:
     """The split a config entry belongs to, from its dotted path."""
     head = path.split('.')[0]
@@ -119,7 +105,7 @@ def cam_inputs(cfg: Config, used: Sequence[str]) -> Dict[str, List[Tuple]]:
     found: Dict[str, List[Tuple]] = defaultdict(list)
     entries = tuple(f'{s}_{k}' for s in SPLITS
                     for k in ('dataloader', 'evaluator'))
-    for path, value, owner in iter_keys(cfg.to_dict(), 'cam_dir'):
+    for path, value, owner in key_entries(cfg.to_dict(), 'cam_dir'):
         if not value or not isinstance(value, str):
             continue
         if 'relation_label_cfg' not in path and not (
@@ -136,7 +122,7 @@ def cam_inputs(cfg: Config, used: Sequence[str]) -> Dict[str, List[Tuple]]:
 def writer_outputs(cfg: Config) -> List[Tuple[str, str]]:
     """``(output_dir, where)`` of the writers among the evaluators."""
     out = []
-    for path, value, owner in iter_keys(cfg.to_dict(), 'output_dir'):
+    for path, value, owner in key_entries(cfg.to_dict(), 'output_dir'):
         if str(owner.get('type', '')).endswith('Writer') and value:
             out.append((value, path))
     return out

@@ -9,7 +9,9 @@ that ``tools/train.py`` / ``tools/test.py`` accept.
 """
 from typing import Any, Dict, Iterator, List, Tuple
 
-__all__ = ['retarget_options', 'string_leaves', 'values_of_key']
+__all__ = [
+    'retarget_options', 'string_leaves', 'key_entries', 'values_of_key'
+]
 
 
 def string_leaves(node: Any, path: str = '') -> Iterator[Tuple[str, str]]:
@@ -26,10 +28,28 @@ def string_leaves(node: Any, path: str = '') -> Iterator[Tuple[str, str]]:
         yield from string_leaves(value, f'{path}.{key}' if path else str(key))
 
 
+def key_entries(node: Any,
+                key: str,
+                path: str = '') -> Iterator[Tuple[str, Any, dict]]:
+    """Yield ``(dotted.path, value, owner dict)`` of every ``key`` at any
+    depth of ``node``, outer entries first."""
+    if isinstance(node, dict):
+        items = node.items()
+    elif isinstance(node, (list, tuple)):
+        items = enumerate(node)
+    else:
+        return
+    for k, value in items:
+        sub = f'{path}.{k}' if path else str(k)
+        if k == key and isinstance(node, dict):
+            yield sub, value, node
+        yield from key_entries(value, key, sub)
+
+
 def values_of_key(node: Any, key: str) -> List[str]:
     """Every string value stored under ``key`` at any depth of ``node``
     (e.g. each ``cam_dir`` of a dataset's transforms)."""
-    return [v for p, v in string_leaves(node) if p.split('.')[-1] == key]
+    return [v for _, v, _ in key_entries(node, key) if isinstance(v, str)]
 
 
 def _norm(prefix: str) -> str:

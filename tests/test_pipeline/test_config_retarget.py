@@ -46,3 +46,18 @@ def test_pipeline_dirs_config_agrees_with_stage_paths():
         osp.join(repo, 'configs/rpnet/'
                  'rpnet_effnetlite0_1xb16-3ep_msrc-256x256.py')).train_cfg.max_epochs
     assert cfg.cam_checkpoint == paths.cam_checkpoint(epochs)
+
+
+def test_key_entries_give_path_value_and_owner():
+    from rpnet_mmseg.pipeline import key_entries, values_of_key
+    writer = dict(type='CAMWriter', cam_dir='out')
+    cfg = dict(cam_dir='top', loader=dict(dataset=dict(pipeline=[
+        dict(type='LoadCAMFromFile', cam_dir='a'), writer,
+        dict(type='X', cam_dir=None)])), other=['cam_dir'])
+    found = list(key_entries(cfg, 'cam_dir'))
+    assert [(p, v) for p, v, _ in found] == [
+        ('cam_dir', 'top'), ('loader.dataset.pipeline.0.cam_dir', 'a'),
+        ('loader.dataset.pipeline.1.cam_dir', 'out'),
+        ('loader.dataset.pipeline.2.cam_dir', None)]
+    assert found[2][2] is writer
+    assert values_of_key(cfg, 'cam_dir') == ['top', 'a', 'out']
