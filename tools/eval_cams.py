@@ -27,7 +27,7 @@ from mmengine import fileio
 from mmengine.logging import MMLogger, print_log
 from mmengine.utils import track_iter_progress
 
-from rpnet_mmseg.fileio import (atomic_write, cam_path, format_threshold,
+from rpnet_mmseg.fileio import (cam_path, format_threshold, save_json_atomic,
                                 load_cam, read_mask, read_record, read_split,
                                 voc_colormap)
 from rpnet_mmseg.evaluation.metrics.cam_metric import (
@@ -264,8 +264,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
         logger=logger)
     report = to_json(summary, args, len(names))
     if args.out_json:
-        text = json.dumps(report, indent=2)
-        atomic_write(args.out_json, lambda f: f.write(text.encode()))
+        save_json_atomic(args.out_json, report)
         print_log(f'results written to {args.out_json}', logger=logger)
     if args.overlay_dir and args.num_overlays > 0:
         # Imported here: matplotlib is needed only for overlays.

@@ -13,7 +13,6 @@ Example::
         --part 1/2 --out-json work_dirs/demo/rpnet/seed_0/pseudo_label_eval_half1.json
 """
 import argparse
-import json
 import os.path as osp
 import sys
 from typing import Any, Dict, Optional, Sequence
@@ -27,7 +26,7 @@ sys.path.insert(1, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from eval_cams import load_class_info, split_part  # noqa: E402
 from rpnet_mmseg.evaluation import class_iou_acc, label_areas  # noqa: E402
-from rpnet_mmseg.fileio import (atomic_write, read_mask,  # noqa: E402
+from rpnet_mmseg.fileio import (read_mask, save_json_atomic,  # noqa: E402
                                 read_split)
 
 
@@ -99,8 +98,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
               + (f' (part {args.part})' if args.part else ''),
               logger='current')
     if args.out_json:
-        text = json.dumps(report, indent=2)
-        atomic_write(args.out_json, lambda f: f.write(text.encode()))
+        save_json_atomic(args.out_json, report)
     return report
 
 

@@ -77,7 +77,7 @@ sys.path.insert(0, ROOT)
 
 from rpnet_mmseg.evaluation import DeadStageError, check_cam_run  # noqa
 from rpnet_mmseg.fileio import (CLS_LABEL_FILE, load_cls_labels,  # noqa
-                                read_split)
+                                read_split, save_json_atomic)
 from rpnet_mmseg.pipeline import (PipelineLockedError,  # noqa: E402
                                   PipelineRunner, StageFailedError,
                                   StagePaths, load_pipeline,
@@ -497,9 +497,7 @@ def update_summary(path: str, change: Callable[[Dict], None]) -> Dict:
             with open(path) as f:
                 summary = json.load(f)
         change(summary)
-        with open(path + '.tmp', 'w') as f:
-            json.dump(summary, f, indent=2)
-        os.replace(path + '.tmp', path)
+        save_json_atomic(path, summary)
     return summary
 
 

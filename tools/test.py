@@ -6,7 +6,6 @@ Usage:
     bash tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCS [...]
 """
 import argparse
-import json
 import os.path as osp
 import sys
 
@@ -17,7 +16,7 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmseg.registry import RUNNERS  # noqa: E402
-from rpnet_mmseg.fileio import save_text_atomic  # noqa: E402
+from rpnet_mmseg.fileio import save_json_atomic  # noqa: E402
 from rpnet_mmseg.engine import (add_stage_provenance_hook,  # noqa: E402
                                 check_checkpoint_matches,
                                 finish_distributed, setup_cpu_distributed)
@@ -84,8 +83,7 @@ def main() -> None:
     check_checkpoint_matches(runner.model, args.checkpoint)
     metrics = runner.test()
     if args.out_json and runner.rank == 0:
-        text = json.dumps(metrics, indent=2, default=float)
-        save_text_atomic(args.out_json, text)
+        save_json_atomic(args.out_json, metrics, default=float)
     finish_distributed()
 
 

@@ -7,7 +7,7 @@ folder. IRN's pickled ``.npy`` files are read only through the restricted
 unpickler of :mod:`.legacy_npy`.
 """
 from .atomic import (atomic_write, remove_stale_tmp_files, save_npz_atomic,
-                     save_text_atomic)
+                     save_json_atomic, save_text_atomic)
 from .cam_format import (CAM_ARRAY_KEYS, CAM_SUFFIX, LEGACY_CAM_SUFFIX,
                          cam_label_map, cam_path, format_threshold, load_cam,
                          save_cam, validate_cam_dict)
@@ -25,7 +25,7 @@ from .provenance import (ON_STALE, STAGE_FILE, StaleOutputError,
 from .split_format import read_split
 
 __all__ = [
-    'atomic_write', 'save_npz_atomic', 'save_text_atomic',
+    'atomic_write', 'save_npz_atomic', 'save_text_atomic', 'save_json_atomic',
     'remove_stale_tmp_files', 'CAM_SUFFIX', 'LEGACY_CAM_SUFFIX',
     'CAM_ARRAY_KEYS', 'cam_path', 'load_cam', 'save_cam', 'validate_cam_dict',
     'cam_label_map', 'format_threshold',

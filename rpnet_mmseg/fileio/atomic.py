@@ -4,11 +4,12 @@ Writing is local-disk only, because atomicity relies on :func:`os.replace`
 within one directory; readers elsewhere in the package go through
 :mod:`mmengine.fileio`, so finished files may be read from any backend.
 """
+import json
 import os
 import os.path as osp
 import re
 import time
-from typing import IO, Callable, List, Mapping
+from typing import IO, Any, Callable, List, Mapping
 
 import numpy as np
 
@@ -95,6 +96,18 @@ def save_text_atomic(path: str, text: str) -> None:
         text (str): The content.
     """
     atomic_write(path, lambda f: f.write(text.encode('utf-8')))
+
+
+def save_json_atomic(path: str, obj: Any, **dump_kwargs: Any) -> None:
+    """Atomically write ``obj`` as indented JSON (a tool's report).
+
+    Args:
+        path (str): Final local path.
+        obj: A JSON-serialisable object.
+        **dump_kwargs: Options of ``json.dumps`` (default ``indent=2``).
+    """
+    dump_kwargs.setdefault('indent', 2)
+    save_text_atomic(path, json.dumps(obj, **dump_kwargs))
 
 
 def _pid_alive(pid: int) -> bool:

@@ -101,3 +101,17 @@ def test_remove_stale_tmp_files(tmp_path):
     assert remove_stale_tmp_files(
         str(tmp_path), min_age_s=0) == [str(paths['dead_young'])]
     assert remove_stale_tmp_files(str(tmp_path / 'missing')) == []
+
+
+def test_save_json_atomic(tmp_path):
+    import json
+
+    from rpnet_mmseg.fileio import save_json_atomic
+    path = tmp_path / 'sub' / 'report.json'
+    save_json_atomic(str(path), {'mIoU': np.float64(61.5)}, default=float)
+    assert json.loads(path.read_text()) == {'mIoU': 61.5}
+    assert path.read_text().startswith('{\n  "mIoU"')  # indented
+    with pytest.raises(TypeError):  # not serialisable: the old file stays
+        save_json_atomic(str(path), {'x': object()})
+    assert json.loads(path.read_text()) == {'mIoU': 61.5}
+    assert os.listdir(path.parent) == ['report.json']

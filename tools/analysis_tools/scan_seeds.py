@@ -22,7 +22,6 @@ Usage:
         [--cfg-options k=v ...]
 """
 import argparse
-import json
 import os.path as osp
 import sys
 from typing import Dict, List
@@ -32,6 +31,7 @@ import numpy as np
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 
 import rpnet_mmseg  # noqa: E402,F401  (registers modules, safe loading)
+from rpnet_mmseg.fileio import save_json_atomic  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.hooks import Hook  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
@@ -163,8 +163,7 @@ def main() -> None:
               f'{"COLLAPSING" if r["collapsing"] else "healthy"}',
               flush=True)
     if args.out_json:
-        with open(args.out_json, 'w') as f:
-            json.dump(results, f, indent=2)
+        save_json_atomic(args.out_json, results)
     print(f'{sum(r["collapsing"] for r in results)} of {len(results)} '
           'seeds collapsing')
 

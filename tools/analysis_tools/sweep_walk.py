@@ -20,7 +20,6 @@ Example (the CPU demo's IRN, RPNet's seed-0 CAMs)::
 """
 import argparse
 import itertools
-import json
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -35,7 +34,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import register_all_modules
 from rpnet_mmseg.engine import load_checkpoint_strict
 from rpnet_mmseg.evaluation import class_iou_acc, label_areas
-from rpnet_mmseg.fileio import (atomic_write, cam_path, load_cam, read_mask,
+from rpnet_mmseg.fileio import (cam_path, load_cam, read_mask, save_json_atomic,
                                 read_split)
 from rpnet_mmseg.refine import walk_to_pseudo_label
 from rpnet_mmseg.utils import IRN_CRF_PARAMS, crf_relabel, exit_on_error
@@ -193,8 +192,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
     print(f'chosen on half1: {c1["setting"]} -> half0 {c1["half0"]:.2f}')
     print(f'cross-validated mIoU: {report["cross_validated"]:.2f}')
     if args.out_json:
-        text = json.dumps(report, indent=2)
-        atomic_write(args.out_json, lambda f: f.write(text.encode()))
+        save_json_atomic(args.out_json, report)
     return report
 
 
