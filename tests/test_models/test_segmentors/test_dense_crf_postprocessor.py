@@ -2,7 +2,6 @@
 
 Toy case: ``tests/crf_toy.py``.
 """
-import numpy as np
 import pytest
 import torch
 from PIL import Image
