@@ -5,12 +5,11 @@ in mmseg's registries (use ``custom_imports=dict(imports=['rpnet_mmseg'])``
 in a config) and makes every checkpoint load of mmengine (``load_from``,
 ``--resume``, ``init_cfg=dict(type='Pretrained')``) go through
 :func:`rpnet_mmseg.engine.load_checkpoint_file` (weights only, an
-allow-list of mmengine's types, errors naming the file).
+allow-list of mmengine's types for those loads only, errors naming the
+file).
 """
-from .engine import (allow_mmengine_checkpoint_types,
-                     register_checkpoint_loaders)
+from .engine import register_checkpoint_loaders
 
-allow_mmengine_checkpoint_types()
 register_checkpoint_loaders()
 
 from . import datasets, evaluation, fileio, models  # noqa: E402,F401

@@ -11,8 +11,8 @@ from mmengine.logging import print_log
 from mmengine.utils import is_abs
 from mmseg.registry import DATASETS
 
-from ..fileio import (CAM_SUFFIX, CLS_LABEL_FILE, LabelMapError,
-                      find_cls_label_file, load_cls_labels)
+from ..fileio import (CAM_SUFFIX, CLS_LABEL_FILE, find_cls_label_file,
+                      load_cls_labels)
 from .label_map_check import run_pipeline_checked
 from .voc_layout_dataset import Problem, VOCLayoutSegDataset
 
@@ -407,13 +407,4 @@ class ImageLevelSegDataset(VOCLayoutSegDataset):
 
     def _prepare_one(self, idx: int) -> Optional[dict]:
         """Run the pipeline on one image; failures name the image file."""
-        try:
-            return run_pipeline_checked(self.pipeline,
-                                        self.get_data_info(idx))
-        except LabelMapError:  # names the label map and the image
-            raise
-        except Exception as e:
-            path = self.get_data_info(idx).get('img_path')
-            raise RuntimeError(
-                f'{path}: the data pipeline failed ({type(e).__name__}: '
-                f'{e}); is the image readable?') from e
+        return run_pipeline_checked(self.pipeline, self.get_data_info(idx))

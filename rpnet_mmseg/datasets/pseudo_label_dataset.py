@@ -172,7 +172,14 @@ class PseudoLabelSegDataset(VOCLayoutSegDataset):
 
     def prepare_data(self, idx: int):
         """Run the pipeline, checking the label map against its image as
-        soon as it is loaded, then the packed label map's values."""
+        soon as it is loaded, then the packed label map's values.
+
+        Raises:
+            LabelMapError: A label map of the wrong shape (named).
+            RuntimeError: A failure of the pipeline (e.g. a truncated label
+                PNG), naming the image and its label map.
+            ValueError: A label map value that is no class id (named).
+        """
         results = run_pipeline_checked(self.pipeline, self.get_data_info(idx))
         if self.check_labels and isinstance(results, dict):
             self._check_label_values(results, idx)

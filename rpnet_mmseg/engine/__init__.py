@@ -2,8 +2,8 @@
 from .checkpoint_check import (check_checkpoint_matches, checkpoint_mismatches,
                                load_checkpoint_strict)
 from .checkpoint_safety import (CheckpointLoadError, UnsafeCheckpointError,
-                                allow_mmengine_checkpoint_types,
                                 load_checkpoint_file, load_checkpoint_url,
+                                mmengine_checkpoint_types,
                                 register_checkpoint_loaders)
 from .cpu_distributed import finish_distributed, setup_cpu_distributed
 from .hooks import (AtomicCheckpointHook, StageProvenanceHook,
@@ -13,7 +13,7 @@ from .train_resume import (TRAIN_RECORD, ResumeMismatchError,
                            resume_checkpoint, write_train_record)
 
 __all__ = [
-    'allow_mmengine_checkpoint_types', 'register_checkpoint_loaders',
+    'register_checkpoint_loaders', 'mmengine_checkpoint_types',
     'load_checkpoint_file', 'load_checkpoint_url', 'CheckpointLoadError',
     'UnsafeCheckpointError', 'check_checkpoint_matches',
     'checkpoint_mismatches', 'load_checkpoint_strict',

@@ -4,13 +4,21 @@ Every checkpoint rpnet_mmseg loads goes through :func:`load_checkpoint_file`:
 ``torch.load(..., weights_only=True)``, whose restricted unpickler admits
 tensors, containers and plain values plus the allow-list below, and
 refuses anything else (a checkpoint whose pickle would call a function).
-Its errors name the file: torch's own ("failed finding central directory",
-"Unsupported global") do not. :func:`register_checkpoint_loaders` makes it
-mmengine's loader of local files and of ``http(s)://`` and
-``torchvision://`` checkpoints, so ``load_from``, ``--resume`` and
+The allow-list is in force only inside that call
+(``torch.serialization.safe_globals``), never for other ``torch.load``
+calls of the process. Before the load, a zip checkpoint's entries must be
+stored (``torch.save`` never deflates) and lie inside the file, so a small
+file cannot inflate into gigabytes; after it, every tensor must lie inside
+its storage without repeating elements (no zero strides). Its errors name
+the file: torch's own ("failed finding central directory", "Unsupported
+global") do not. :func:`register_checkpoint_loaders` makes it mmengine's
+loader of local files and of ``http(s)://`` and ``torchvision://``
+checkpoints, so ``load_from``, ``--resume`` and
 ``init_cfg=dict(type='Pretrained')`` go through it too (mmengine 0.10.7
 calls ``torch.load`` without ``weights_only``, and ``torch.hub`` passes
-``weights_only=False``). ``import rpnet_mmseg`` does both registrations.
+``weights_only=False``), and refuses every other scheme mmengine registers
+(its patterns, e.g. ``(\\S+\\:)?petrel://``). ``import rpnet_mmseg`` does
+the registration.
 
 The allow-list. mmengine 0.10.7 stores its message hub in every Runner
 checkpoint: ``HistoryBuffer`` objects holding numpy arrays, numpy scalars,
@@ -19,8 +27,11 @@ statistics methods, which protocol-2 pickles spell as
 ``builtins.getattr(HistoryBuffer, 'min')``. This module allows exactly
 those objects for the restricted unpickler:
 
-- ``HistoryBuffer``, ``numpy.ndarray``, ``numpy.dtype`` and the dtype classes
-  of ``_NUMPY_DTYPES``, numpy's array and scalar reconstructors;
+- ``HistoryBuffer``;
+- under numpy's names (``numpy.ndarray``, ``numpy.dtype``, the array and
+  scalar reconstructors), the checked stand-ins of
+  :func:`rpnet_mmseg.fileio.legacy_npy.numpy_pickle_globals`, never numpy's
+  own callables: plain dtypes, sizes equal to the bytes present;
 - under the name ``builtins.getattr``, :func:`history_buffer_getattr`, which
   resolves only ``HistoryBuffer.<registered statistics method>`` and refuses
   every other attribute lookup.
@@ -31,24 +42,21 @@ Files holding any other object are still refused, as torch intends; the real
 import os
 import os.path as osp
 import pickle
-from typing import Any, Callable, Dict, List, Optional, Union
+import zipfile
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 from urllib.parse import urlparse
 
-import numpy as np
 import torch
+
+from ..fileio.legacy_npy import DTypeSpec, SafeArray, numpy_pickle_globals
 
 __all__ = [
     'CheckpointLoadError', 'UnsafeCheckpointError', 'load_checkpoint_file',
     'load_checkpoint_url', 'register_checkpoint_loaders',
-    'allow_mmengine_checkpoint_types', 'mmengine_checkpoint_types',
-    'history_buffer_getattr'
+    'mmengine_checkpoint_types', 'history_buffer_getattr'
 ]
 
 MapLocation = Union[None, str, torch.device, Callable, Dict[str, str]]
-
-# The numpy dtypes that mmengine's logs and metas hold.
-_NUMPY_DTYPES = ('float16', 'float32', 'float64', 'int8', 'int16', 'int32',
-                 'int64', 'uint8', 'bool')
 
 
 def history_buffer_getattr(obj: Any, name: str) -> Any:
@@ -83,33 +91,14 @@ def mmengine_checkpoint_types() -> List[Any]:
 
     Returns:
         list: Objects and ``(object, 'module.name')`` pairs for
-        ``torch.serialization.add_safe_globals``.
+        ``torch.serialization.safe_globals``.
     """
     from mmengine.logging import HistoryBuffer
-
-    # The reconstructors are found through the objects that use them, which
-    # keeps this independent of numpy 1.x (numpy.core) and 2.x (numpy._core).
-    array_reconstruct = np.zeros(1).__reduce__()[0]
-    scalar_reconstruct = np.float64(0).__reduce__()[0]
-    dtype_classes = [type(np.dtype(name)) for name in _NUMPY_DTYPES]
     return [
-        HistoryBuffer, array_reconstruct, scalar_reconstruct, np.ndarray,
-        np.dtype, (history_buffer_getattr, 'builtins.getattr')
-    ] + dtype_classes
-
-
-def allow_mmengine_checkpoint_types() -> bool:
-    """Register :func:`mmengine_checkpoint_types` as weights-only safe.
-
-    Returns:
-        bool: False on torch versions without ``add_safe_globals`` (< 2.4,
-        which do not need it).
-    """
-    add = getattr(torch.serialization, 'add_safe_globals', None)
-    if add is None:
-        return False
-    add(mmengine_checkpoint_types())
-    return True
+        HistoryBuffer, (history_buffer_getattr, 'builtins.getattr'),
+        (SafeArray, f'{SafeArray.__module__}.SafeArray'),
+        (DTypeSpec, f'{DTypeSpec.__module__}.DTypeSpec')
+    ] + [(obj, name) for name, obj in numpy_pickle_globals().items()]
 
 
 # The lines of torch's weights-only error that advise, not explain.
@@ -157,9 +146,10 @@ def load_checkpoint_file(filename: Union[str, os.PathLike],
     """Load a checkpoint file with ``weights_only=True``; THE way to load one.
 
     The restricted unpickler admits tensors, containers, plain values and
-    :func:`mmengine_checkpoint_types` (registered by ``import
-    rpnet_mmseg``), nothing else: a file whose pickle would create another
-    object is refused before any of its code runs.
+    :func:`mmengine_checkpoint_types` (allowed for this call only), nothing
+    else: a file whose pickle would create another object is refused before
+    any of its code runs. Compressed zip entries and tensors that repeat
+    their storage's elements are refused too (see the module docstring).
 
     Args:
         filename (str | PathLike): Local checkpoint file (``~`` expanded).
@@ -173,7 +163,8 @@ def load_checkpoint_file(filename: Union[str, os.PathLike],
     Raises:
         FileNotFoundError: If ``filename`` is not a file.
         UnsafeCheckpointError: If the pickle holds a refused global (names
-            the file and the global).
+            the file and the global), the zip is compressed or a tensor
+            repeats its storage.
         CheckpointLoadError: If the file cannot be read (truncated, not a
             ``torch.save`` file); names the file.
     """
@@ -187,9 +178,12 @@ def load_checkpoint_file(filename: Union[str, os.PathLike],
             f'{filename}: not a checkpoint: it starts with {head!r}, neither '
             "torch.save's zip format (b'PK') nor its legacy pickle format "
             "(b'\\x80'); is it truncated or another kind of file?")
+    if head.startswith(b'PK'):
+        _check_zip_entries(filename)
     try:
-        return torch.load(
-            filename, map_location=map_location, weights_only=True)
+        with torch.serialization.safe_globals(mmengine_checkpoint_types()):
+            checkpoint = torch.load(
+                filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
         reason = _refused_global(str(e))
         if any(mark in reason for mark in _CORRUPT_PICKLE):
@@ -203,11 +197,66 @@ def load_checkpoint_file(filename: Union[str, os.PathLike],
             'rpnet_mmseg/engine/checkpoint_safety.py only; objects of other '
             'types can run code when unpickled, so this file is not '
             'loaded.') from e
-    except (RuntimeError, EOFError, OSError, ValueError) as e:
+    except (RuntimeError, EOFError, OSError, ValueError, TypeError,
+            KeyError, IndexError, AttributeError) as e:
         raise CheckpointLoadError(
             f'{filename}: cannot read the checkpoint ({type(e).__name__}: '
             f'{_first_line(str(e))}); is it truncated (an interrupted copy '
             'or save) or not a file torch.save wrote?') from e
+    for where, tensor in _tensors(checkpoint, ''):
+        _check_tensor_view(tensor, f'{filename}: {where or "the checkpoint"}')
+    return checkpoint
+
+
+def _check_zip_entries(filename: str) -> None:
+    """Refuse a zip checkpoint whose entries are compressed or reach past
+    the end of the file (torch would inflate them to their declared size).
+    """
+    size = osp.getsize(filename)
+    try:
+        with zipfile.ZipFile(filename) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise CheckpointLoadError(
+            f'{filename}: cannot read the checkpoint ({e}); is it truncated '
+            'or not a file torch.save wrote?') from e
+    for info in infos:
+        if info.compress_type != zipfile.ZIP_STORED \
+                or info.file_size != info.compress_size \
+                or info.header_offset + info.file_size > size:
+            raise UnsafeCheckpointError(
+                f"{filename}: entry '{info.filename}' is compressed or "
+                f'declares {info.file_size} bytes beyond the file; torch.save '
+                'stores its entries uncompressed, so this file is not loaded')
+
+
+def _tensors(obj: Any, where: str) -> Iterator[Tuple[str, torch.Tensor]]:
+    """Every tensor in a loaded checkpoint, with its key path."""
+    if isinstance(obj, torch.Tensor):
+        yield where, obj
+    elif isinstance(obj, dict):
+        for key, value in obj.items():
+            yield from _tensors(value, f'{where}.{key}' if where else
+                                str(key))
+    elif isinstance(obj, (list, tuple)):
+        for i, value in enumerate(obj):
+            yield from _tensors(value, f'{where}[{i}]')
+    elif hasattr(obj, '__dict__') and not isinstance(obj, type):
+        yield from _tensors(vars(obj), where)
+
+
+def _check_tensor_view(tensor: torch.Tensor, where: str) -> None:
+    """Refuse a tensor that holds more elements than its storage (zero or
+    overlapping strides: a few bytes that expand to gigabytes)."""
+    if tensor.layout != torch.strided or tensor.device.type == 'meta':
+        return
+    if tensor.numel() * tensor.element_size() > \
+            tensor.untyped_storage().nbytes():
+        raise UnsafeCheckpointError(
+            f'{where}: a tensor of size {tuple(tensor.shape)} and stride '
+            f'{tensor.stride()} repeats the elements of its storage of '
+            f'{tensor.untyped_storage().nbytes()} bytes; checkpoints hold '
+            'plain tensors, so this file is not loaded')
 
 
 def load_checkpoint_url(url: str,
@@ -323,13 +372,16 @@ def register_checkpoint_loaders() -> None:
 
     Replaces the loaders of mmengine's ``CheckpointLoader`` for local files
     (prefix ``''``), ``http://`` / ``https://``, ``torchvision://`` /
-    ``modelzoo://`` and ``open-mmlab://`` / ``mmcls://``, and refuses
-    ``pavi://`` / ``s3://`` (mmengine reads them without weights_only);
-    these are what ``Runner.load_checkpoint`` (``load_from``),
-    ``Runner.resume`` and ``PretrainedInit`` (``init_cfg``) use, with the
-    ones above. Idempotent.
+    ``modelzoo://`` and ``open-mmlab://`` / ``mmcls://``; these are what
+    ``Runner.load_checkpoint`` (``load_from``), ``Runner.resume`` and
+    ``PretrainedInit`` (``init_cfg``) use. Every other pattern registered
+    with mmengine (``pavi://``, ``(\\S+\\:)?s3://``,
+    ``(\\S+\\:)?petrel://``, any later one), which mmengine reads without
+    weights_only, gets :func:`refuse_unsafe_scheme` under the same pattern.
+    Idempotent.
     """
     from mmengine.runner import CheckpointLoader
+    safe = {}
     for prefixes, loader in (
         ('', load_from_local_weights_only),
         (('http://', 'https://'), load_from_http_weights_only),
@@ -337,6 +389,11 @@ def register_checkpoint_loaders() -> None:
          load_from_torchvision_weights_only),
         (('open-mmlab://', 'openmmlab://', 'mmcls://'),
          load_from_openmmlab_weights_only),
-        (('pavi://', 's3://'), refuse_unsafe_scheme),
     ):
         CheckpointLoader.register_scheme(prefixes, loader, force=True)
+        safe.update(dict.fromkeys(
+            (prefixes, ) if isinstance(prefixes, str) else prefixes))
+    others = [p for p in CheckpointLoader._schemes if p not in safe]
+    for prefix in others + ['pavi://', 's3://']:
+        CheckpointLoader.register_scheme(
+            prefix, refuse_unsafe_scheme, force=True)

@@ -6,8 +6,8 @@ labels, pseudo-labels), split files and the provenance record of a stage
 folder. IRN's pickled ``.npy`` files are read only through the restricted
 unpickler of :mod:`.legacy_npy`.
 """
-from .atomic import (atomic_write, remove_stale_tmp_files, save_npz_atomic,
-                     save_json_atomic, save_text_atomic)
+from .atomic import (atomic_write, open_nofollow, remove_stale_tmp_files,
+                     save_npz_atomic, save_json_atomic, save_text_atomic)
 from .cam_format import (CAM_ARRAY_KEYS, CAM_SUFFIX, LEGACY_CAM_SUFFIX,
                          cam_label_map, cam_path, format_threshold, load_cam,
                          save_cam, validate_cam_dict)
@@ -22,11 +22,12 @@ from .provenance import (ON_STALE, STAGE_FILE, StaleOutputError,
                          file_sha1, folder_state, make_producer, note_written,
                          read_record, same_producer, unknown_producer,
                          weights_sha1, written_files)
-from .split_format import read_split
+from .split_format import check_image_name, read_split
 
 __all__ = [
     'atomic_write', 'save_npz_atomic', 'save_text_atomic', 'save_json_atomic',
-    'remove_stale_tmp_files', 'CAM_SUFFIX', 'LEGACY_CAM_SUFFIX',
+    'remove_stale_tmp_files', 'open_nofollow', 'CAM_SUFFIX',
+    'LEGACY_CAM_SUFFIX',
     'CAM_ARRAY_KEYS', 'cam_path', 'load_cam', 'save_cam', 'validate_cam_dict',
     'cam_label_map', 'format_threshold',
     'CLS_LABEL_FILE', 'LEGACY_CLS_LABEL_FILE', 'find_cls_label_file',
@@ -36,5 +37,6 @@ __all__ = [
     'StaleOutputError', 'check_or_record', 'config_sha1', 'describe_producer',
     'file_sha1', 'folder_state', 'make_producer', 'read_record',
     'same_producer', 'unknown_producer', 'weights_sha1', 'note_written',
-    'written_files', 'LabelMapError', 'check_label_map', 'read_split'
+    'written_files', 'LabelMapError', 'check_label_map', 'read_split',
+    'check_image_name'
 ]

@@ -12,12 +12,13 @@ The arrays and their names are those of IRN's CAM files (``make_cam.py``,
 both ReLU'd and each class map divided by its max (docs/en/method.md
 section 2.1).
 The project writes them as an uncompressed ``np.savez`` archive with
-:func:`save_cam` (atomic, refuses object arrays) and reads them with
-``np.load(..., allow_pickle=False)``. :func:`load_cam` also reads IRN's own
-format, ``NAME.npy`` holding a pickled dict, through the restricted
-unpickler of :mod:`rpnet_mmseg.fileio.legacy_npy` (numpy arrays, dtypes,
-dict, str, int, float and IRN's CPU tensors only; anything else is refused
-before it runs). :func:`cam_path` finds ``NAME.npz`` and falls back to
+:func:`save_cam` (atomic, refuses object arrays) and reads them as plain
+arrays within a size cap (:mod:`rpnet_mmseg.fileio.array_reader`).
+:func:`load_cam` also reads IRN's own format, ``NAME.npy`` holding a
+pickled dict, through the restricted unpickler of
+:mod:`rpnet_mmseg.fileio.legacy_npy` (plain numpy arrays, dict, str, int,
+float and IRN's CPU tensors only; anything else is refused before it
+runs). :func:`cam_path` finds ``NAME.npz`` and falls back to
 ``NAME.npy`` when only that exists, so folders of IRN CAMs are read as
 they are; ``tools/dataset_converters/convert_irn_files.py`` converts them.
 :func:`cam_label_map` reads a CAM as the label map at a background score t
@@ -26,13 +27,13 @@ share.
 Files are read through :mod:`mmengine.fileio`, so CAM files may live on any
 backend mmengine supports.
 """
-import io
 import os.path as osp
 from typing import Dict, Mapping, Optional, Sequence
 
 import numpy as np
 from mmengine import fileio
 
+from .array_reader import read_npz_bytes
 from .atomic import save_npz_atomic
 from .legacy_npy import NPY_MAGIC, NPZ_MAGIC, load_npy_restricted
 
@@ -98,6 +99,10 @@ def validate_cam_dict(cam_dict: Dict[str, np.ndarray],
     if not isinstance(cam_dict, dict) or 'keys' not in cam_dict:
         raise ValueError(f'{name}: a CAM file must hold a dict with "keys" '
                          f'and CAM arrays, got {type(cam_dict).__name__}')
+    odd = [key for key in cam_dict if not isinstance(key, str)]
+    if odd:
+        raise ValueError(f'{name}: the CAM dict has keys {odd!r} that are '
+                         'not names; it holds "keys" and CAM arrays')
     keys = np.asarray(cam_dict['keys'])
     if keys.ndim != 1 or (keys.size and not np.issubdtype(
             keys.dtype, np.integer)):
@@ -134,15 +139,9 @@ def validate_cam_dict(cam_dict: Dict[str, np.ndarray],
 def _read_cam_arrays(raw: bytes, path: str) -> Mapping:
     """The arrays of a CAM file: an ``.npz`` or IRN's pickled ``.npy``."""
     if raw.startswith(NPZ_MAGIC):
-        try:
-            with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
-                return {key: npz[key] for key in npz.files}
-        except Exception as e:  # corrupt archive or an object array in it
-            raise ValueError(f'{path}: cannot read CAM file ({e})') from e
+        return read_npz_bytes(raw, path)
     if raw.startswith(NPY_MAGIC):
-        array = load_npy_restricted(raw, path)
-        return array.item() if array.dtype.hasobject and array.ndim == 0 \
-            else array
+        return load_npy_restricted(raw, path)
     raise ValueError(f'{path}: not a CAM file (neither an .npz archive nor '
                      'an .npy file)')
 
@@ -175,6 +174,8 @@ def load_cam(path: str,
     """
     if not fileio.exists(path, backend_args=backend_args):
         raise FileNotFoundError(f'CAM file not found: {path}')
+    if fileio.isdir(path, backend_args=backend_args):
+        raise IsADirectoryError(f'{path}: is a folder, not a CAM file')
     cam_dict = _read_cam_arrays(
         fileio.get(path, backend_args=backend_args), path)
     validate_cam_dict(cam_dict, path, image_shape, required)

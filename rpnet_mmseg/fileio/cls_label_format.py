@@ -6,9 +6,10 @@ One uncompressed ``np.savez`` archive with two arrays:
 - ``labels``: float32 array [N, C], row ``i`` the multi-hot vector of
   ``names[i]`` over the C foreground classes (background excluded),
 
-written with :func:`save_cls_labels` (atomic) and read with
-``np.load(..., allow_pickle=False)``. Names may hold any character, so
-they are data, never array keys.
+written with :func:`save_cls_labels` (atomic) and read as plain arrays
+within a size cap (:mod:`rpnet_mmseg.fileio.array_reader`); a label other
+than 0 or 1 (NaN, inf ...) is refused, naming the image. Names may hold
+any character, so they are data, never array keys.
 
 :func:`load_cls_labels` also reads IRN's ``cls_labels.npy``, a pickled dict
 ``{NAME: float32 multi-hot}``, through the restricted unpickler of
@@ -22,13 +23,13 @@ into ``YYYY_NNNNNN``, any other integer into its decimal string.
 ``tools/dataset_converters/convert_irn_files.py`` converts one into the
 other. Files are read through :mod:`mmengine.fileio`.
 """
-import io
 import os.path as osp
 from typing import Dict, Mapping, Optional
 
 import numpy as np
 from mmengine import fileio
 
+from .array_reader import read_npz_bytes
 from .atomic import save_npz_atomic
 from .legacy_npy import NPY_MAGIC, NPZ_MAGIC, load_npy_restricted
 
@@ -80,13 +81,20 @@ def find_cls_label_file(path: str,
     return path
 
 
+def _check_multi_hot(label: np.ndarray, name: str, path: str) -> np.ndarray:
+    """Refuse a label vector with values other than 0 and 1 (NaN, inf ...).
+    """
+    bad = label[(label != 0) & (label != 1)]
+    if bad.size:
+        raise ValueError(f"{path}: the label of '{name}' holds {bad[0]!r}; "
+                         'image-level labels are multi-hot: 0 or 1 for each '
+                         'class')
+    return label
+
+
 def _from_npz(raw: bytes, path: str) -> Dict[str, np.ndarray]:
     """Labels of a ``names`` + ``labels`` archive."""
-    try:
-        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
-    except Exception as e:  # corrupt archive or an object array in it
-        raise ValueError(f'{path}: cannot read label file ({e})') from e
+    arrays = read_npz_bytes(raw, path)
     missing = {'names', 'labels'} - set(arrays)
     if missing:
         raise ValueError(f'{path}: missing arrays {sorted(missing)} (has '
@@ -105,6 +113,7 @@ def _from_npz(raw: bytes, path: str) -> Dict[str, np.ndarray]:
                          f'{labels.shape}')
     out = {}
     for name, label in zip(names.tolist(), labels.astype(np.float32)):
+        _check_multi_hot(label, name, path)
         if name in out:
             raise ValueError(f"{path}: image name '{name}' appears twice")
         out[name] = label
@@ -113,9 +122,7 @@ def _from_npz(raw: bytes, path: str) -> Dict[str, np.ndarray]:
 
 def _from_irn_npy(raw: bytes, path: str) -> Dict[str, np.ndarray]:
     """Labels of IRN's pickled ``{NAME: multi-hot}`` dict."""
-    array = load_npy_restricted(raw, path)
-    labels = array.item() if array.dtype.hasobject and array.ndim == 0 \
-        else array
+    labels = load_npy_restricted(raw, path)
     if not isinstance(labels, dict):
         raise ValueError(f'{path}: must hold a dict name -> label vector, '
                          f'got {type(labels).__name__}')
@@ -136,7 +143,7 @@ def _from_irn_npy(raw: bytes, path: str) -> Dict[str, np.ndarray]:
             raise ValueError(f"{path}: label of '{name}' must be a numeric "
                              f'1-D vector, got shape {label.shape} dtype '
                              f'{label.dtype}')
-        out[name] = label.astype(np.float32)
+        out[name] = _check_multi_hot(label.astype(np.float32), name, path)
     return out
 
 
@@ -167,6 +174,9 @@ def load_cls_labels(path: str,
     if not fileio.exists(path, backend_args=backend_args):
         raise FileNotFoundError(
             f"class label file (cls_label_file) '{path}' does not exist")
+    if fileio.isdir(path, backend_args=backend_args):
+        raise IsADirectoryError(
+            f"class label file (cls_label_file) '{path}' is a folder")
     raw = fileio.get(path, backend_args=backend_args)
     if raw.startswith(NPZ_MAGIC):
         return _from_npz(raw, path)

@@ -1,59 +1,64 @@
-"""Read IRN-format ``.npy`` files (a pickled dict) without running code.
+"""Pickled arrays read as data: IRN's ``.npy`` files and checkpoint metas.
 
 IRN's ``make_cam.py`` and ``make_cls_labels.py`` (and the releases built on
 them, RPNet's included) save Python dicts with ``np.save``: the ``.npy``
-file holds a 0-d object array whose payload is a pickle. Unpickling an
-untrusted file can run any code, so this module is the project's ONE place
-that unpickles, with :class:`RestrictedUnpickler`, which admits only the
-globals those files hold:
+file holds a 0-d object array whose payload is a pickle. mmengine's
+checkpoints pickle numpy arrays and scalars in their message hub. A pickle
+calls whatever its globals name with arguments the file chooses, so no
+numpy callable is ever handed to an unpickler here; the names that numpy's
+own pickles use resolve to stand-ins (:func:`numpy_pickle_globals`) that
+check their arguments and build the array themselves:
 
-- numpy arrays, scalars and dtypes: ``numpy.ndarray``, ``numpy.dtype``,
-  the ``numpy.dtypes.*DType`` classes, ``_reconstruct`` and ``scalar``
-  of ``numpy.core.multiarray`` (numpy 1.x) or ``numpy._core.multiarray``
-  (numpy 2.x), and ``_frombuffer`` of ``numpy[._]core.numeric``;
-- the builtins ``dict``, ``str``, ``int`` and ``float``;
-- torch tensors, because IRN's ``make_cam.py`` stores ``keys`` and ``cam``
-  as CPU tensors: ``torch._utils._rebuild_tensor_v2`` and
-  ``torch.storage._load_from_bytes`` are NOT resolved to torch's own
-  functions but to stand-ins that rebuild the storage with
-  ``torch.load(..., weights_only=True)`` (torch's own restricted loader)
-  and return a numpy array; their ``backward_hooks`` argument needs
-  ``collections.OrderedDict``.
+- ``numpy.dtype(spec, align, copy)`` + its state: :class:`DTypeSpec`, a
+  plain spec (``'f4'``, ``'i8'``, ``'b1'`` ...; ``'O8'`` only as below) and
+  a byte order; no structured, sub-array or flag-bearing dtype;
+- ``numpy.core.multiarray._reconstruct`` (``numpy._core`` in numpy 2) +
+  the array's state: a :class:`SafeArray` whose ``__setstate__`` admits a
+  plain dtype whose shape x item size equals the bytes present and is at
+  most the cap of :mod:`.array_reader`, or the one object array pickles of
+  dicts use: 0-d, holding one element;
+- ``scalar`` and ``_frombuffer``: the same checks;
+- ``numpy.ndarray`` itself resolves to a marker that ``_reconstruct``
+  accepts and that refuses to be called (``ndarray(shape, 'O',
+  buffer=...)`` would otherwise build an object array around pointers the
+  file chose).
 
-Any other global (``posix.system``, ``builtins.eval``, a class of another
-package ...) is refused with :class:`RefusedGlobalError`, which names the
-file and the global, before anything is called. The project writes its
-own files without pickle (``.npz`` read with ``allow_pickle=False``, see
-:mod:`rpnet_mmseg.fileio.cam_format` and
-:mod:`rpnet_mmseg.fileio.cls_label_format`); this loader is only for files
-in IRN's format.
+:class:`RestrictedUnpickler` (IRN's files) admits these, ``dict``, ``str``,
+``int``, ``float``, ``collections.OrderedDict`` and IRN's CPU tensors, which
+come back as numpy arrays: ``torch.storage._load_from_bytes`` rebuilds the
+storage with torch's weights-only loader and ``torch._utils.
+_rebuild_tensor_v2`` checks offset, shape and strides against that storage
+(no zero or overlapping strides that would expand a few bytes into
+gigabytes). Anything else is refused with :class:`RefusedGlobalError`,
+which names the file and the global, before anything is called. The
+project writes its own files without pickle (:mod:`.array_reader` reads
+them); this loader is only for files in IRN's format.
 """
 import io
 import pickle
+import re
 from collections import OrderedDict
 from typing import Any, Callable, Dict, Tuple
 
 import numpy as np
-from numpy.lib import format as npy_format
 
-try:  # numpy >= 2
-    from numpy._core import multiarray as _multiarray
-    from numpy._core import numeric as _numeric
-except ImportError:  # numpy 1.x
-    from numpy.core import multiarray as _multiarray
-    from numpy.core import numeric as _numeric
+from .array_reader import (ArrayFileError, check_array_size,
+                           check_plain_dtype, read_npy_bytes,
+                           read_npy_header)
 
 __all__ = [
     'NPY_MAGIC', 'NPZ_MAGIC', 'RefusedGlobalError', 'RestrictedUnpickler',
-    'load_npy_restricted'
+    'DTypeSpec', 'SafeArray', 'numpy_pickle_globals', 'load_npy_restricted'
 ]
 
 # The first bytes of an ``.npy`` file and of an ``.npz`` (zip) archive.
 NPY_MAGIC = b'\x93NUMPY'
 NPZ_MAGIC = b'PK\x03\x04'
 
-ALLOWED_SUMMARY = ('numpy arrays, scalars and dtypes, dict, str, int, '
-                   'float and CPU torch tensors')
+ALLOWED_SUMMARY = ('numpy arrays of numbers, dict, str, int, float and CPU '
+                   'torch tensors')
+# The spec strings of numpy's dtype pickles: kind letter + item size.
+_SPEC = re.compile(r'^[biufO][0-9]{1,2}$')
 
 
 class RefusedGlobalError(pickle.UnpicklingError):
@@ -74,6 +79,151 @@ class RefusedGlobalError(pickle.UnpicklingError):
             'file is not one (nothing in it was run)')
 
 
+class DTypeSpec:
+    """Stand-in for ``numpy.dtype`` in a pickle: a plain spec, checked.
+
+    Args:
+        spec (str): numpy's pickled spec, e.g. ``'f4'``.
+        align (bool): Must be False.
+        copy (bool): Ignored (numpy pickles True).
+    """
+
+    def __init__(self, spec: Any, align: Any = False, copy: Any = True
+                 ) -> None:
+        if not isinstance(spec, str) or not _SPEC.match(spec) or align:
+            raise pickle.UnpicklingError(
+                f'refused the dtype {spec!r}: only plain number dtypes')
+        self.spec = spec
+        self.order = '='
+
+    def __setstate__(self, state: Any) -> None:
+        """Keep the byte order; refuse sub-arrays, fields and names."""
+        if not isinstance(state, tuple) or len(state) < 5 \
+                or state[1] not in ('<', '>', '|', '=') \
+                or any(s is not None for s in state[2:5]):
+            raise pickle.UnpicklingError(
+                f'refused the dtype state {state!r}: only plain dtypes')
+        self.order = state[1]
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The numpy dtype."""
+        return np.dtype(self.order + self.spec)
+
+
+def _as_dtype(spec: Any, what: str) -> np.dtype:
+    """The dtype of a :class:`DTypeSpec`, which must be a plain one."""
+    if not isinstance(spec, DTypeSpec):
+        raise pickle.UnpicklingError(f'{what}: the dtype must be a pickled '
+                                     f'numpy dtype, got {type(spec)}')
+    try:
+        return check_plain_dtype(spec.dtype, what, kinds='biuf')
+    except ArrayFileError as e:
+        raise pickle.UnpicklingError(str(e)) from None
+
+
+def _from_bytes(data: Any, dtype: np.dtype, shape: Any, fortran: bool,
+                what: str) -> np.ndarray:
+    """An array of ``dtype`` and ``shape`` from exactly its bytes."""
+    if isinstance(data, pickle.PickleBuffer):
+        data = bytes(data.raw())
+    if not isinstance(data, (bytes, bytearray)):
+        raise pickle.UnpicklingError(f'{what}: array data must be bytes, got '
+                                     f'{type(data).__name__}')
+    shape = tuple(shape) if isinstance(shape, (tuple, list)) else (shape, )
+    try:
+        check_array_size(shape, dtype.itemsize, len(data), what)
+    except ArrayFileError as e:
+        raise pickle.UnpicklingError(str(e)) from None
+    flat = np.frombuffer(data, dtype=dtype, count=len(data) // dtype.itemsize)
+    return flat.reshape(shape, order='F' if fortran else 'C').copy(order='K')
+
+
+class _NDArrayName:
+    """What ``numpy.ndarray`` resolves to: accepted by ``_reconstruct``,
+    never called."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> None:
+        raise pickle.UnpicklingError(
+            'refused a direct call of numpy.ndarray(...): numpy pickles '
+            'arrays through _reconstruct only')
+
+
+NDARRAY = _NDArrayName()
+
+
+class SafeArray(np.ndarray):
+    """The array a pickle builds: ``__setstate__`` checks, then fills.
+
+    Behaves as ``np.ndarray`` (``np.asarray`` gives the base class). Never
+    constructed from a pickle's arguments: only :func:`reconstruct` makes
+    one, empty, for the state that follows.
+    """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> 'SafeArray':
+        raise pickle.UnpicklingError('refused a direct construction of an '
+                                     'array from a pickle')
+
+    def __setstate__(self, state: Any) -> None:
+        """Admit plain data of the declared size, or a 0-d object box."""
+        if not isinstance(state, tuple) or len(state) != 5:
+            raise pickle.UnpicklingError(f'refused the array state {state!r}')
+        version, shape, spec, fortran, data = state
+        if not isinstance(spec, DTypeSpec):
+            raise pickle.UnpicklingError('an array state must hold a pickled '
+                                         'numpy dtype')
+        if spec.spec.startswith('O'):
+            # A pickled dict or list: np.save(dict) is a 0-d object array.
+            if tuple(shape) != () or not isinstance(data, list) \
+                    or len(data) != 1:
+                raise pickle.UnpicklingError(
+                    'refused an object array: only a 0-d box around one '
+                    'pickled value is admitted')
+            np.ndarray.__setstate__(self,
+                                    (version, (), spec.dtype, False, data))
+            return
+        array = _from_bytes(data, _as_dtype(spec, 'array'), shape,
+                            bool(fortran), 'array')
+        np.ndarray.__setstate__(
+            self, (1, array.shape, array.dtype, False, array.tobytes()))
+
+
+def reconstruct(cls: Any, shape: Any, typecode: Any) -> SafeArray:
+    """Stand-in for numpy's ``_reconstruct``: an empty :class:`SafeArray`."""
+    if cls is not NDARRAY or tuple(shape) != (0, ) \
+            or typecode not in (b'b', 'b'):
+        raise pickle.UnpicklingError(
+            f'refused _reconstruct({cls!r}, {shape!r}, {typecode!r})')
+    return np.ndarray.__new__(SafeArray, (0, ), np.uint8)
+
+
+def scalar(spec: Any, data: Any) -> np.generic:
+    """Stand-in for numpy's ``scalar``: exactly one item's bytes."""
+    return _from_bytes(data, _as_dtype(spec, 'scalar'), (), False,
+                       'scalar')[()]
+
+
+def frombuffer(data: Any, spec: Any, shape: Any, order: Any) -> np.ndarray:
+    """Stand-in for numpy's ``_frombuffer`` (pickle protocol 5)."""
+    return _from_bytes(data, _as_dtype(spec, 'array'), shape, order == 'F',
+                       'array')
+
+
+def numpy_pickle_globals() -> Dict[str, Callable]:
+    """The names numpy's pickles use, mapped to the checked stand-ins.
+
+    Returns:
+        dict[str, Callable]: ``'module.name'`` -> stand-in, numpy 1.x
+        (``numpy.core``) and 2.x (``numpy._core``) names both.
+    """
+    names = {'numpy.ndarray': NDARRAY, 'numpy.dtype': DTypeSpec}
+    for core in ('numpy.core', 'numpy._core'):
+        names[f'{core}.multiarray._reconstruct'] = reconstruct
+        names[f'{core}.multiarray.scalar'] = scalar
+        names[f'{core}.numeric._frombuffer'] = frombuffer
+    return names
+
+
 def _storage_from_bytes(data: bytes) -> Any:
     """Stand-in for ``torch.storage._load_from_bytes``: torch's safe loader.
 
@@ -87,16 +237,20 @@ def _storage_from_bytes(data: bytes) -> Any:
     if not isinstance(data, bytes):
         raise pickle.UnpicklingError(
             f'a torch storage must be bytes, got {type(data).__name__}')
-    return torch.load(
+    storage = torch.load(
         io.BytesIO(data), map_location='cpu', weights_only=True)
+    if not isinstance(storage, (torch.TypedStorage, torch.UntypedStorage)):
+        raise pickle.UnpicklingError(
+            f'a torch storage was expected, got {type(storage).__name__}')
+    return storage
 
 
-def _tensor_as_array(storage: Any,
-                     offset: int,
-                     size: Tuple[int, ...],
-                     stride: Tuple[int, ...],
+def _tensor_as_array(storage: Any, offset: Any, size: Any, stride: Any,
                      *unused: Any) -> np.ndarray:
-    """Stand-in for ``torch._utils._rebuild_tensor_v2``: a numpy copy.
+    """Stand-in for ``torch._utils._rebuild_tensor_v2``: a checked copy.
+
+    The view must lie inside its storage and hold no more elements than the
+    storage (no zero or overlapping strides).
 
     Args:
         storage (torch.TypedStorage): The tensor's storage.
@@ -113,26 +267,35 @@ def _tensor_as_array(storage: Any,
     if not isinstance(storage, (torch.TypedStorage, torch.UntypedStorage)):
         raise pickle.UnpicklingError(
             f'a tensor needs a torch storage, got {type(storage).__name__}')
-    tensor = torch.empty((0, ), dtype=storage.dtype).set_(
+    ints = (offset, ) + tuple(size) + tuple(stride)
+    if not all(type(n) is int and n >= 0 for n in ints) \
+            or len(size) != len(stride):
+        raise pickle.UnpicklingError(
+            f'refused a tensor view: offset {offset!r}, size {size!r}, '
+            f'stride {stride!r}')
+    numel = 1
+    for n in size:
+        numel *= n
+    if isinstance(storage, torch.TypedStorage):
+        dtype, storage = storage.dtype, storage._untyped_storage
+    else:
+        dtype = torch.uint8
+    length = storage.nbytes() // torch.empty(0, dtype=dtype).element_size()
+    last = offset + sum((n - 1) * s for n, s in zip(size, stride)) \
+        if numel else offset - 1
+    if numel > length or last >= length:
+        raise pickle.UnpicklingError(
+            f'refused a tensor of size {tuple(size)} and stride '
+            f'{tuple(stride)} on a storage of {length} elements: it reaches '
+            'outside the storage or repeats its elements')
+    tensor = torch.empty((0, ), dtype=dtype).set_(
         storage, offset, tuple(size), tuple(stride))
     return tensor.numpy().copy()
 
 
-def _numpy_globals() -> Dict[Tuple[str, str], Callable]:
-    """The admitted numpy globals under their numpy 1.x and 2.x names."""
-    admitted = {('numpy', 'ndarray'): np.ndarray, ('numpy', 'dtype'): np.dtype}
-    for prefix in ('numpy.core', 'numpy._core'):
-        admitted[(f'{prefix}.multiarray', '_reconstruct')] = \
-            _multiarray._reconstruct
-        admitted[(f'{prefix}.multiarray', 'scalar')] = _multiarray.scalar
-        if hasattr(_numeric, '_frombuffer'):
-            admitted[(f'{prefix}.numeric', '_frombuffer')] = \
-                _numeric._frombuffer
-    return admitted
-
-
 _ADMITTED: Dict[Tuple[str, str], Callable] = {
-    **_numpy_globals(),
+    **{tuple(name.rsplit('.', 1)): obj
+       for name, obj in numpy_pickle_globals().items()},
     **{(module, cls.__name__): cls
        for module in ('builtins', '__builtin__')  # Python 3 and 2 names
        for cls in (dict, str, int, float)},
@@ -165,16 +328,12 @@ class RestrictedUnpickler(pickle.Unpickler):
             name (str): Global name from the pickle.
 
         Returns:
-            object: The admitted callable or class.
+            object: The admitted stand-in, class or callable.
         """
         admitted = _ADMITTED.get((module, name))
-        if admitted is not None:
-            return admitted
-        if module == 'numpy.dtypes' and name.endswith('DType'):
-            dtype_cls = getattr(getattr(np, 'dtypes', None), name, None)
-            if isinstance(dtype_cls, type) and issubclass(dtype_cls, np.dtype):
-                return dtype_cls
-        raise RefusedGlobalError(self.path, f'{module}.{name}')
+        if admitted is None:
+            raise RefusedGlobalError(self.path, f'{module}.{name}')
+        return admitted
 
     def persistent_load(self, pid: Any) -> Any:
         """Refuse persistent ids: IRN-format files hold none."""
@@ -183,51 +342,38 @@ class RestrictedUnpickler(pickle.Unpickler):
             f'only {ALLOWED_SUMMARY}')
 
 
-def load_npy_restricted(raw: bytes, path: str) -> np.ndarray:
-    """Read an ``.npy`` file; an object array only through the allow-list.
-
-    A numeric array is read with ``np.load(..., allow_pickle=False)``. An
-    object array (IRN's pickled dicts) is unpickled by
-    :class:`RestrictedUnpickler`; the header is parsed with
-    :mod:`numpy.lib.format` first, so nothing else reads the pickle.
+def load_npy_restricted(raw: bytes, path: str) -> Any:
+    """Read an ``.npy`` file: plain arrays directly, IRN's pickled dicts
+    through the allow-list.
 
     Args:
         raw (bytes): The file's content.
         path (str): The file's name, for error messages.
 
     Returns:
-        np.ndarray: The array; a pickled dict comes back as a 0-d object
-        array (``.item()`` gives the dict).
+        np.ndarray | dict: A plain array, or the value a pickled 0-d object
+        array boxes (IRN's dict).
 
     Raises:
         RefusedGlobalError: If the pickle names a global not admitted.
-        ValueError: If the file is not a readable ``.npy`` file, or its
-            pickle is truncated or malformed.
+        ValueError: If the file is not a readable ``.npy`` file, its pickle
+            is malformed or refused (object arrays, views outside their
+            storage, sizes other than the bytes present or over the cap).
     """
+    _, _, dtype = read_npy_header(io.BytesIO(raw), path)
+    if not dtype.hasobject:
+        return read_npy_bytes(raw, path)
     stream = io.BytesIO(raw)
-    try:
-        version = npy_format.read_magic(stream)
-        if version == (1, 0):
-            _, _, dtype = npy_format.read_array_header_1_0(stream)
-        elif version == (2, 0):
-            _, _, dtype = npy_format.read_array_header_2_0(stream)
-        else:  # 3.0 and later: never used for object arrays by np.save
-            dtype = None
-    except ValueError as e:
-        raise ValueError(f'{path}: not a readable .npy file ({e})') from e
-    if dtype is None or not dtype.hasobject:
-        try:
-            return np.load(io.BytesIO(raw), allow_pickle=False)
-        except ValueError as e:
-            raise ValueError(f'{path}: cannot read .npy file ({e})') from e
+    read_npy_header(stream, path)
     try:
         array = RestrictedUnpickler(stream, path).load()
     except RefusedGlobalError:
         raise
-    except Exception as e:  # truncated or malformed payload
+    except Exception as e:  # refused by a stand-in, truncated, malformed
         raise ValueError(
             f'{path}: cannot unpickle the object array ({e})') from e
-    if not isinstance(array, np.ndarray):
+    if not isinstance(array, SafeArray) or array.shape != () \
+            or not array.dtype.hasobject:
         raise ValueError(f'{path}: the pickle holds a '
-                         f'{type(array).__name__}, not a numpy array')
-    return array
+                         f'{type(array).__name__}, not a 0-d object array')
+    return array.item()

@@ -53,7 +53,8 @@ from typing import (Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple,
 import torch
 from mmengine.config import Config
 
-from .atomic import remove_stale_tmp_files, save_text_atomic
+from .atomic import open_nofollow, remove_stale_tmp_files, save_text_atomic
+from .split_format import check_image_name
 
 STAGE_FILE = '.rpnet_stage.json'
 # ``.rpnet_written.<writer>.txt``: the names one writer wrote (see above).
@@ -380,10 +381,13 @@ def output_files(output_dir: PathLike, suffix: str) -> list:
 
 
 def _is_plain_name(name: str) -> bool:
-    """Whether ``name`` is a visible file name without a folder part."""
-    return bool(name) and not name.startswith('.') and '/' not in name \
-        and os.sep not in name and (os.altsep is None
-                                    or os.altsep not in name)
+    """Whether ``name`` is a visible file name without a folder part
+    (:func:`rpnet_mmseg.fileio.check_image_name`'s rule)."""
+    try:
+        check_image_name(name, 'stage file')
+    except ValueError:
+        return False
+    return True
 
 
 def manifest_file(output_dir: PathLike, writer: Optional[str] = None) -> str:
@@ -427,6 +431,8 @@ def note_written(output_dir: PathLike,
 
     Raises:
         ValueError: If a name is hidden or has a folder part.
+        OSError: If the manifest is a symbolic link (named; never written
+            through).
     """
     bad = [n for n in file_names if not _is_plain_name(str(n))]
     if bad:
@@ -435,7 +441,10 @@ def note_written(output_dir: PathLike,
                          'name without a folder part')
     if not file_names:
         return
-    with open(manifest_file(output_dir, writer), 'a', encoding='utf-8') as f:
+    fd = open_nofollow(
+        manifest_file(output_dir, writer),
+        os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    with os.fdopen(fd, 'a', encoding='utf-8') as f:
         f.write(''.join(f'{name}\n' for name in file_names))
 
 

@@ -4,13 +4,60 @@ VOC's ``ImageSets/Segmentation/*.txt`` lists (and IRN's ``train_aug.txt``)
 name the images of a split; every stage and tool reads them with
 :func:`read_split`, through :func:`mmengine.fileio.list_from_file` (so a
 split may live on any mmengine file backend). Surrounding white space is
-dropped and blank lines are skipped.
+dropped and blank lines are skipped. Every name must be a plain file stem
+(:func:`check_image_name`), because the stages build file paths from it
+(``out_dir/NAME.png``): a name such as ``../x`` would write outside the
+stage folder.
 """
+import os
 from typing import List, Optional
 
 from mmengine import fileio
 
-__all__ = ['read_split']
+__all__ = ['check_image_name', 'read_split']
+
+
+def _name_problem(name: str) -> Optional[str]:
+    """What makes ``name`` no plain file stem, or None if it is one."""
+    if not isinstance(name, str):
+        return f'is a {type(name).__name__}, not a string'
+    if not name:
+        return 'is empty'
+    if '\0' in name:
+        return 'contains a NUL character'
+    if any(sep and sep in name for sep in ('/', os.sep, os.altsep)):
+        return 'has a folder part (a path separator)'
+    if name.startswith('.'):
+        return ("starts with '.' (a hidden file, or the folder '.' or "
+                "'..')")
+    return None
+
+
+def check_image_name(name: str, where: str) -> str:
+    """Refuse an image name that is no plain file stem.
+
+    Stages write ``FOLDER/NAME + suffix`` for every image, so a name must
+    stay inside the folder: it may not be empty, contain a path separator
+    (``/``, :data:`os.sep`, :data:`os.altsep`) or a NUL character, or start
+    with ``'.'`` (which also refuses ``'.'`` and ``'..'``). Other characters
+    (spaces included: users' photos have such names) are allowed.
+
+    Args:
+        name (str): The image name.
+        where (str): Where the name comes from, for the error, e.g.
+            ``"split file 'train.txt' line 3"``.
+
+    Returns:
+        str: ``name`` unchanged.
+
+    Raises:
+        ValueError: Naming ``where``, the name (repr) and the problem.
+    """
+    problem = _name_problem(name)
+    if problem is not None:
+        raise ValueError(f'{where}: image name {name!r} {problem}; an image '
+                         'name is a file stem without a folder part')
+    return name
 
 
 def read_split(path: str,
@@ -30,12 +77,17 @@ def read_split(path: str,
 
     Raises:
         FileNotFoundError: If ``path`` is no file (names it).
-        ValueError: If it lists no name (names it).
+        ValueError: If it lists no name (names it), or a name that is no
+            plain file stem (:func:`check_image_name`; names the file, the
+            line number and the name).
     """
     if not path or not fileio.isfile(path, backend_args=backend_args):
         raise FileNotFoundError(f"{what} '{path}' does not exist")
     lines = fileio.list_from_file(path, backend_args=backend_args)
-    names = [line.strip() for line in lines if line.strip()]
+    names = [
+        check_image_name(line.strip(), f"{what} '{path}' line {lineno}")
+        for lineno, line in enumerate(lines, start=1) if line.strip()
+    ]
     if not names:
         raise ValueError(f"{what} '{path}' lists no image (it is empty): "
                          'one image name a line')

@@ -9,7 +9,8 @@ happens when the stage ends or when the pipeline dies (``kill -9``
 included), and then stops whatever is left of the stage's group. The guard
 also holds the lock until the stage's processes are gone, so a second
 pipeline can never start on the folder while the first one's stage still
-writes.
+writes; a pipeline started right after a ``kill -9`` waits for that guard
+(:class:`RunLock`) instead of refusing.
 """
 import fcntl
 import os
@@ -17,7 +18,10 @@ import os.path as osp
 import signal
 import subprocess
 import sys
+import time
 from typing import Dict, Optional, Sequence
+
+from ..fileio import open_nofollow
 
 __all__ = ['PipelineLockedError', 'RunLock', 'run_stage']
 
@@ -48,34 +52,83 @@ class PipelineLockedError(RuntimeError):
     """Another pipeline runs on the same run folder."""
 
 
+def _pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine (a zombie does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().rsplit(')', 1)[-1].split()[0] != 'Z'
+    except (OSError, IndexError):  # no procfs: trust kill(0)
+        return True
+
+
 class RunLock:
     """An exclusive lock on a run folder, released when the process ends.
 
+    The lock file holds the pid of the pipeline that took it. While the
+    pipeline lives, another one on the folder is refused, naming that pid.
+    When the pipeline has died (``kill -9``), its stage's guard may still
+    hold the lock while it stops the stage (at most the stage's grace
+    period): a new pipeline then says so and waits for the lock instead of
+    refusing.
+
     Args:
         run_dir (str): The pipeline's run folder.
+        wait_s (float): How long to wait for the guard of a dead pipeline.
+            Defaults to 120.
     """
 
-    def __init__(self, run_dir: str) -> None:
+    def __init__(self, run_dir: str, wait_s: float = 120.0) -> None:
         self.path = osp.join(run_dir, '.pipeline', 'lock')
+        self.wait_s = wait_s
         self.fd: Optional[int] = None
 
+    def _holder(self, fd: int) -> Optional[int]:
+        """The pid written in the lock file, if it holds one."""
+        text = os.pread(fd, 64, 0).decode('ascii', 'replace').strip()
+        return int(text) if text.isdigit() else None
+
+    def _refuse(self, holder: Optional[int]) -> PipelineLockedError:
+        return PipelineLockedError(
+            f'{osp.dirname(osp.dirname(self.path))} is in use by another '
+            f'pipeline (pid {holder or "unknown"}, lock {self.path}); wait '
+            'for it or stop it, or give this run another folder')
+
     def acquire(self) -> 'RunLock':
-        """Take the lock or raise :class:`PipelineLockedError` naming the
-        holder's pid."""
+        """Take the lock; wait while a dead pipeline's stage is stopped.
+
+        Raises:
+            PipelineLockedError: If a live pipeline holds the lock (names
+                its pid), or a dead one's stage outlasts ``wait_s``.
+        """
         os.makedirs(osp.dirname(self.path), exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            with open(self.path) as f:
-                holder = f.read().strip() or 'unknown'
-            os.close(fd)
-            raise PipelineLockedError(
-                f'{osp.dirname(osp.dirname(self.path))} is in use by another '
-                f'pipeline (pid {holder}, lock {self.path}); wait for it or '
-                'stop it, or give this run another folder') from None
+        # Never through a link; not truncated before the lock is held.
+        fd = open_nofollow(self.path, os.O_RDWR | os.O_CREAT)
+        waiting_for = None
+        end = time.monotonic() + self.wait_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = self._holder(fd)
+                if holder is None or _pid_alive(holder) \
+                        or time.monotonic() > end:
+                    os.close(fd)
+                    raise self._refuse(holder) from None
+                if waiting_for != holder:
+                    waiting_for = holder
+                    print(f'pid {holder} ended; waiting for its stage to '
+                          f'stop (lock {self.path})', file=sys.stderr,
+                          flush=True)
+                time.sleep(0.2)
         os.ftruncate(fd, 0)
-        os.write(fd, f'{os.getpid()}\n'.encode())
+        os.pwrite(fd, f'{os.getpid()}\n'.encode(), 0)
         self.fd = fd
         return self
 

@@ -24,9 +24,9 @@ from matplotlib.figure import Figure
 from mmengine import fileio
 from PIL import Image
 
-from ..fileio import (atomic_write, cam_label_map, cam_path, format_threshold,
-                      label_path, load_cam, read_mask, validate_cam_dict,
-                      voc_colormap)
+from ..fileio import (atomic_write, cam_label_map, cam_path, check_image_name,
+                      format_threshold, label_path, load_cam, read_mask,
+                      validate_cam_dict, voc_colormap)
 
 Panel = Tuple[str, np.ndarray]
 # VOC's colour of the void label 255.
@@ -312,8 +312,16 @@ def _save_overlays(draw: Callable[[str, np.ndarray, Optional[np.ndarray]],
 
     Returns:
         list[str]: Paths of the PNGs written.
+
+    Raises:
+        ValueError: Before anything is drawn, if a name is no plain file
+            stem (:func:`rpnet_mmseg.fileio.check_image_name`), e.g.
+            ``../x``, which would write outside ``out_dir``.
     """
-    names = list(names)
+    names = [
+        check_image_name(name, f"overlay for folder '{out_dir}'")
+        for name in names
+    ]
     if max_images is not None and len(names) > max_images:
         step = len(names) / max_images
         names = [names[int(i * step)] for i in range(max_images)]

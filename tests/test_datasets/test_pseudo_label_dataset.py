@@ -201,3 +201,21 @@ def test_label_source_and_ignore_index(tmp_path):
     assert masks.label_source() == (osp.join(root, 'SegmentationClass'),
                                     True)
     assert _build(root, pseudo, ignore_index=254).ignore_index == 254
+
+
+def test_unreadable_pseudo_label_names_image_and_file(tmp_path):
+    root, pseudo = str(tmp_path / 'data'), str(tmp_path / 'pl')
+    _write_tree(root, pseudo)
+    label_file = osp.join(pseudo, 'im_2.png')
+    with open(label_file, 'rb') as f:
+        data = f.read()
+    with open(label_file, 'wb') as f:  # cut inside the pixel data
+        f.write(data[:len(data) // 2])
+    ds = _build(root, pseudo)
+    with pytest.raises(RuntimeError) as err:
+        ds[2]
+    message = str(err.value)
+    assert label_file in message
+    assert osp.join(root, 'JPEGImages', 'im_2.png') in message
+    assert isinstance(err.value.__cause__, OSError)  # chained
+    ds[1]  # the others load

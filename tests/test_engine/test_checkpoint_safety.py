@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 import torch
 from mmengine.logging import HistoryBuffer, MessageHub
+from mmengine.runner import CheckpointLoader
 
-from rpnet_mmseg.engine import allow_mmengine_checkpoint_types
+import rpnet_mmseg  # noqa: F401  (registers the loaders)
+from rpnet_mmseg.engine import UnsafeCheckpointError, load_checkpoint_file
 
 
 class NotAllowed:
@@ -18,31 +20,40 @@ def _save(obj, tmp_path, name):
     return path
 
 
-def test_message_hub_and_numpy_scalars_load_weights_only(tmp_path):
-    assert allow_mmengine_checkpoint_types()
+def _hub_checkpoint():
     hub = MessageHub.get_instance('ckpt_safety_test')
     hub.update_scalar('train/loss', 0.5)
     hub.update_scalar('train/lr', np.float64(0.01))
-    ckpt = dict(
-        meta=dict(seed=np.int64(3), epoch=2),
+    return dict(
+        meta=dict(seed=np.int64(3), epoch=2, mean=np.arange(3.0)),
         state_dict={'w': torch.ones(2)},
         message_hub=hub.state_dict())
-    loaded = torch.load(_save(ckpt, tmp_path, 'ok.pth'), weights_only=True)
+
+
+def test_message_hub_and_numpy_scalars_load_weights_only(tmp_path):
+    loaded = load_checkpoint_file(_save(_hub_checkpoint(), tmp_path, 'a.pth'))
     buf = loaded['message_hub']['log_scalars']['train/loss']
     assert isinstance(buf, HistoryBuffer)
     assert buf.current() == 0.5
     assert loaded['meta']['seed'] == 3
+    np.testing.assert_array_equal(loaded['meta']['mean'], [0., 1., 2.])
 
 
-def test_other_objects_are_still_refused(tmp_path):
-    allow_mmengine_checkpoint_types()
-    path = _save({'x': NotAllowed()}, tmp_path, 'bad.pth')
-    with pytest.raises(pickle.UnpicklingError, match='NotAllowed'):
+def test_the_allow_list_holds_only_inside_the_projects_loads(tmp_path):
+    path = _save(_hub_checkpoint(), tmp_path, 'a.pth')
+    load_checkpoint_file(path)
+    # another library's weights-only load in the same process: refused
+    with pytest.raises(pickle.UnpicklingError):
         torch.load(path, weights_only=True)
 
 
+def test_other_objects_are_still_refused(tmp_path):
+    path = _save({'x': NotAllowed()}, tmp_path, 'bad.pth')
+    with pytest.raises(UnsafeCheckpointError, match='NotAllowed'):
+        load_checkpoint_file(path)
+
+
 def test_getattr_stand_in_refuses_other_lookups(tmp_path):
-    allow_mmengine_checkpoint_types()
     # getattr(HistoryBuffer, '__init__') passes the GLOBAL checks (both
     # globals are allowed) and must be refused by the stand-in.
     payload = (b'\x80\x02cbuiltins\ngetattr\n'
@@ -50,5 +61,14 @@ def test_getattr_stand_in_refuses_other_lookups(tmp_path):
                b'X\x08\x00\x00\x00__init__\x86R.')
     path = tmp_path / 'evil.pkl'
     path.write_bytes(payload)
-    with pytest.raises(pickle.UnpicklingError, match='__init__'):
-        torch.load(path, weights_only=True)
+    with pytest.raises(UnsafeCheckpointError, match='__init__'):
+        load_checkpoint_file(path)
+
+
+@pytest.mark.parametrize('path', [
+    's3://bucket/x.pth', 'cluster:s3://bucket/x.pth', 'petrel://b/x.pth',
+    'cluster:petrel://b/x.pth', 'pavi://model/x.pth'
+])
+def test_every_scheme_mmengine_loads_unsafely_is_refused(path):
+    with pytest.raises(UnsafeCheckpointError, match=path.split('/')[0]):
+        CheckpointLoader.load_checkpoint(path)

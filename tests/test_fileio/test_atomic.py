@@ -103,6 +103,41 @@ def test_remove_stale_tmp_files(tmp_path):
     assert remove_stale_tmp_files(str(tmp_path / 'missing')) == []
 
 
+def test_stale_random_temporary_names_are_recognised(tmp_path):
+    """``.NAME.tmp.PID.RANDOM`` (a writer whose first name was taken) is
+    cleaned like ``.NAME.tmp.PID``; names merely alike are kept."""
+    dead = _dead_pid()
+    stale = tmp_path / f'.a.npy.tmp.{dead}.0123abcd'
+    alive = tmp_path / f'.b.npy.tmp.{os.getppid()}.0123abcd'
+    others = [tmp_path / f'.c.npy.tmp.{dead}.npy', tmp_path / 'e.tmp.1']
+    for path in [stale, alive] + others:
+        path.write_bytes(b'x')
+    assert remove_stale_tmp_files(str(tmp_path), min_age_s=0) == [str(stale)]
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        p.name for p in [alive] + others)
+
+
+def test_taken_temporary_name_gets_a_random_one(tmp_path, monkeypatch):
+    """Where ``.NAME.tmp.PID`` exists, another new file is written, and the
+    existing one is neither written nor removed."""
+    taken = tmp_path / f'.x.bin.tmp.{os.getpid()}'
+    taken.write_bytes(b'someone else')
+    used = []
+    real_replace = os.replace
+
+    def replace(src, dst):
+        used.append(os.path.basename(src))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(atomic_module.os, 'replace', replace)
+    atomic_write(str(tmp_path / 'x.bin'), lambda f: f.write(b'new'))
+    assert (tmp_path / 'x.bin').read_bytes() == b'new'
+    assert taken.read_bytes() == b'someone else'
+    assert len(used) == 1 and used[0].startswith(taken.name + '.')
+    assert atomic_module._TMP_PATTERN.match(used[0])['pid'] == str(
+        os.getpid())
+
+
 def test_save_json_atomic(tmp_path):
     import json
 

@@ -41,7 +41,7 @@ def test_numpy_1_and_2_module_names_are_admitted():
     assert b'numpy.core.multiarray' in payload  # as numpy 1.x wrote it
     for raw in (_object_npy(payload),
                 _object_npy(pickle.dumps(np.array(value, dtype=object), 4))):
-        back = load_npy_restricted(raw, 'a.npy').item()
+        back = load_npy_restricted(raw, "a.npy")
         assert back['n'] == 2 and back['name'] == 'x'
         assert back['score'] == np.float32(0.5)
         np.testing.assert_array_equal(back['keys'], [1, 3])
@@ -63,5 +63,5 @@ def test_truncated_or_foreign_files_are_named():
     payload = pickle.dumps(np.array({'a': 1}, dtype=object), 3)
     with pytest.raises(ValueError, match=r"t\.npy.*cannot unpickle"):
         load_npy_restricted(_object_npy(payload[:-5]), 't.npy')
-    with pytest.raises(ValueError, match=r't\.npy.*not a numpy array'):
+    with pytest.raises(ValueError, match=r't\.npy.*not a 0-d object array'):
         load_npy_restricted(_object_npy(pickle.dumps({'a': 1}, 3)), 't.npy')

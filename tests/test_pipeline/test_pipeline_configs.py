@@ -15,6 +15,7 @@ import time
 
 import torch
 
+from rpnet_mmseg.engine import load_checkpoint_file
 from rpnet_mmseg.pipeline import PipelineRunner, load_pipeline
 from tiny_trees import build_coco_tree, build_voc_tree, tiny_pipeline
 
@@ -110,6 +111,15 @@ def _processes_of(run):
     return [int(p) for p in res.stdout.split() if int(p) != os.getpid()]
 
 
+def _alive(pid):
+    """Whether ``pid`` runs (a zombie does not)."""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().rsplit(')', 1)[-1].split()[0] != 'Z'
+    except (OSError, IndexError):
+        return False
+
+
 def _record(run, stage):
     with open(osp.join(run, '.pipeline', f'{stage}.json')) as f:
         return json.load(f)
@@ -145,6 +155,8 @@ def test_coco14_pipeline_killed_in_every_stage_gives_the_same_outputs(
     env = dict(os.environ, OMP_NUM_THREADS='1')
     # kill -9 once in every stage (a second into the long ones; at once in
     # a stage that ends sooner than that), each time the same command again
+    # at once, as users do: the new pipeline waits while the dead one's
+    # guard stops its stage
     killed = []
     for stage in STAGES:
         log = tmp_path / f'until_{stage}.log'
@@ -162,28 +174,27 @@ def test_coco14_pipeline_killed_in_every_stage_gives_the_same_outputs(
                 time.sleep(1.0 if stage in TRAIN or stage == 'cams' else 0.0)
                 killed.append(stage)
         finally:
+            stage_pids = _processes_of(run)
             proc.send_signal(signal.SIGKILL)
             proc.wait()
-            # no stage process (torchrun, its workers) outlives the pipeline
-            left = _wait(lambda: not _processes_of(run), 60)
-            for pid in _processes_of(run):  # not to disturb later tests
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+        # no stage process (torchrun, its workers) outlives the pipeline
+        left = _wait(lambda: not any(map(_alive, stage_pids)), 60)
+        for pid in filter(_alive, stage_pids):  # not to disturb later tests
+            os.kill(pid, signal.SIGKILL)
         assert left, f'{stage}: processes outlived the pipeline'
     # the long stages cannot end within a second of starting
     assert set(TRAIN) | {'cams'} <= set(killed), killed
     res = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True,
                          text=True, timeout=900)
     assert res.returncode == 0, (res.stdout + res.stderr)[-4000:]
+    assert not _processes_of(run)
     assert 'DeepLab + CRF' in res.stdout
     for stage in STAGES:
         a, b = _record(ref, stage), _record(run, stage)
         assert b['state'] == 'done'
         if stage in TRAIN:  # the same weights (the files hold save times)
-            wa = torch.load(a['output'], weights_only=True)['state_dict']
-            wb = torch.load(b['output'], weights_only=True)['state_dict']
+            wa = load_checkpoint_file(a['output'])['state_dict']
+            wb = load_checkpoint_file(b['output'])['state_dict']
             assert wa.keys() == wb.keys()
             assert all(torch.equal(wa[k], wb[k]) for k in wa), stage
         elif a['output'].endswith('.json'):  # the same numbers

@@ -95,3 +95,46 @@ def test_killed_pipeline_leaves_no_process_and_frees_the_folder(tmp_path):
             return False
 
     assert _wait_for(free)
+
+
+def _dead_pipeline_with_guard(run_dir, guard_s):
+    """A 'pipeline' that takes the lock, hands it to a 'guard' that holds
+    it ``guard_s`` more seconds, and dies at once; returns its pid."""
+    code = (
+        'import os, sys, time\n'
+        'from rpnet_mmseg.pipeline import RunLock\n'
+        f'lock = RunLock({run_dir!r}).acquire()\n'
+        'if os.fork() == 0:\n'
+        f'    time.sleep({guard_s})\n'
+        '    os._exit(0)\n'
+        'os._exit(0)\n')
+    proc = subprocess.Popen([sys.executable, '-c', code], cwd=REPO)
+    assert proc.wait(timeout=120) == 0
+    return proc.pid
+
+
+def test_lock_of_a_dead_pipeline_is_waited_for(tmp_path, capfd):
+    dead = _dead_pipeline_with_guard(str(tmp_path), guard_s=3)
+    start = time.monotonic()
+    RunLock(str(tmp_path)).acquire().release()
+    waited = time.monotonic() - start
+    assert waited > 0.5  # the guard still held it
+    assert f'pid {dead} ended; waiting for its stage to stop' in \
+        capfd.readouterr().err
+
+
+def test_lock_of_a_dead_pipeline_is_refused_past_the_wait(tmp_path):
+    dead = _dead_pipeline_with_guard(str(tmp_path), guard_s=30)
+    with pytest.raises(PipelineLockedError, match=rf'pid {dead}'):
+        RunLock(str(tmp_path), wait_s=1.0).acquire()
+
+
+def test_lock_file_planted_as_a_link_is_not_written_through(tmp_path):
+    target = tmp_path / 'precious.txt'
+    target.write_text('keep me\n')
+    run = tmp_path / 'run'
+    (run / '.pipeline').mkdir(parents=True)
+    os.symlink(target, run / '.pipeline' / 'lock')
+    with pytest.raises(OSError, match='lock'):
+        RunLock(str(run)).acquire()
+    assert target.read_text() == 'keep me\n'

@@ -101,3 +101,15 @@ def test_params():
                           bg_thresh=0.05, ignore_index=255)
     with pytest.raises(KeyError, match='sxy_g'):
         relation_label_params(crf=dict(sxy_g=3))
+
+
+def test_split_name_outside_the_folder_is_refused_before_writing(tmp_path):
+    from rpnet_mmseg.refine import write_relation_labels
+    (tmp_path / 'data').mkdir()
+    (tmp_path / 'data' / 'train.txt').write_text('a\n../x\n')
+    (tmp_path / 'cams').mkdir()
+    with pytest.raises(ValueError, match=r"train\.txt' line 2: .*'\.\./x'"):
+        write_relation_labels(
+            str(tmp_path / 'data'), 'train.txt', str(tmp_path / 'cams'),
+            str(tmp_path / 'out' / 'rel'))
+    assert not (tmp_path / 'out').exists()

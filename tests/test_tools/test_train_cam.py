@@ -11,10 +11,11 @@ import sys
 
 import numpy as np
 import pytest
-import torch
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
+
+from rpnet_mmseg.engine import load_checkpoint_file
 
 
 class LossRecorder(Hook):
@@ -79,7 +80,7 @@ def test_resume_and_load_from(tiny_job):
     assert second.returncode == 0, out[-3000:]
     assert 'resumed epoch: 1' in out
     assert 'Epoch(train) [2]' in out and 'Epoch(train) [1]' not in out
-    ckpt = torch.load(osp.join(work, 'epoch_2.pth'), weights_only=True)
+    ckpt = load_checkpoint_file(osp.join(work, 'epoch_2.pth'))
     assert ckpt['meta']['epoch'] == 2
     # load_from with the test loop: CAMs for every image.
     cams = str(tiny_job.tmp / 'cams_load_from')

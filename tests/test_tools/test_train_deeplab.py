@@ -21,6 +21,8 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from PIL import Image
 
+from rpnet_mmseg.engine import load_checkpoint_file
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CLASSES = ('background', 'red', 'green', 'blue')
 COLOURS = {1: (220, 30, 30), 2: (30, 200, 40), 3: (40, 60, 230)}
@@ -262,13 +264,8 @@ def test_resume(data):
     assert 'resumed epoch: 0, iter: 4' in out
     assert 'Iter(train) [8/8]' in out and 'Iter(train) [1/8]' not in out
     assert 'Iter(train) [5/8]' in out
-    ckpt = torch_load(osp.join(work, 'iter_8.pth'))
+    ckpt = load_checkpoint_file(osp.join(work, 'iter_8.pth'))
     assert ckpt['meta']['iter'] == 8
-
-
-def torch_load(path):
-    import torch
-    return torch.load(path, map_location='cpu', weights_only=True)
 
 
 def test_test_writes_pngs_iou_overlays_then_tta_with_crf(data, trained):

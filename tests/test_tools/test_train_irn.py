@@ -21,6 +21,7 @@ from mmengine.dataset import pseudo_collate
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
+from rpnet_mmseg.engine import load_checkpoint_file
 from rpnet_mmseg.fileio import read_mask
 from tiny_irn import REPO, build_irn_data, write_config
 from tiny_irn import run_tool as _run_tool
@@ -140,7 +141,7 @@ def test_resume_continues_training(trained_irn, run_tool):
     assert res.returncode == 0, out[-3000:]
     assert 'resumed epoch: 1' in out
     assert 'Epoch(train) [2]' in out and 'Epoch(train) [1]' not in out
-    ckpt = torch.load(osp.join(work, 'epoch_2.pth'), weights_only=True)
+    ckpt = load_checkpoint_file(osp.join(work, 'epoch_2.pth'))
     assert ckpt['meta']['epoch'] == 2
 
 

@@ -160,3 +160,19 @@ def test_save_label_overlays_and_missing_label(tmp_path):
         save_label_overlays(
             str(tmp_path / 'pl'), str(root), ['c'], str(tmp_path / 'out'),
             CLASSES, PALETTE)
+
+
+def test_names_outside_the_folder_are_refused_before_writing(tmp_path):
+    """``../x`` would draw ``out/../x.png``: refused before any drawing."""
+    image, label, _ = label_inputs()
+    root = tmp_path / 'data'
+    os.makedirs(root / 'JPEGImages')
+    for name in ('a', '../x'):  # root/JPEGImages/../x.jpg is root/x.jpg
+        Image.fromarray(image).save(root / 'JPEGImages' / f'{name}.jpg')
+        save_label_png(str(tmp_path / 'pl' / 'sub' / f'{name}.png'), label)
+    out = tmp_path / 'out'
+    with pytest.raises(ValueError, match=r"out'.*image name '\.\./x'"):
+        save_label_overlays(
+            str(tmp_path / 'pl' / 'sub'), str(root), ['a', '../x'], str(out),
+            CLASSES, PALETTE)
+    assert not out.exists() and not (tmp_path / 'x.png').exists()

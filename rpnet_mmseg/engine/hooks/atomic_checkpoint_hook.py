@@ -9,7 +9,7 @@ from mmengine.fileio import LocalBackend
 from mmengine.hooks import CheckpointHook
 from mmseg.registry import HOOKS
 
-from ...fileio.atomic import save_text_atomic, tmp_path_for
+from ...fileio.atomic import create_tmp, save_text_atomic, tmp_path_for
 
 HOOK_TYPE = 'AtomicCheckpointHook'
 
@@ -27,7 +27,11 @@ def _make_saves_atomic(runner: Any) -> None:
 
     def atomic_save(out_dir: str, filename: str, *args, **kwargs) -> None:
         final = osp.join(out_dir, filename)
-        tmp = tmp_path_for(final)
+        if is_main_process():  # created here, never through a link
+            fd, tmp = create_tmp(final)
+            os.close(fd)
+        else:  # mmengine writes nothing on the other ranks
+            tmp = tmp_path_for(final)
         save(osp.dirname(tmp), osp.basename(tmp), *args, **kwargs)
         if is_main_process():  # mmengine writes on the main process only
             os.replace(tmp, final)

@@ -8,8 +8,8 @@ from mmengine.dist import broadcast_object_list, get_rank
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger, print_log
 
-from ...fileio import (ON_STALE, check_or_record, note_written,
-                       unknown_producer)
+from ...fileio import (ON_STALE, check_image_name, check_or_record,
+                       note_written, unknown_producer)
 
 
 def get_field(sample: Any, key: str, default: Any = None) -> Any:
@@ -63,19 +63,20 @@ def sample_name(sample: Any) -> str:
 
     Raises:
         ValueError: If the sample has neither ``img_id`` nor ``img_path``,
-            or the name cannot be a file name in a stage folder.
+            or the name cannot be a file name in a stage folder
+            (:func:`rpnet_mmseg.fileio.check_image_name`).
     """
     name = get_field(sample, 'img_id')
+    source = 'img_id'
     if name is None:
         img_path = get_field(sample, 'img_path')
         if img_path is None:
             raise ValueError('data sample has neither "img_id" nor '
                              '"img_path" metainfo; cannot name its file')
         name = osp.splitext(osp.basename(img_path))[0]
-    name = str(name)
-    if not name or '/' in name or name.startswith('.'):
-        raise ValueError(f'invalid image name for a stage file: {name!r}')
-    return name
+        source = f"img_path '{img_path}'"
+    return check_image_name(
+        str(name), f"stage file name from the data sample's {source}")
 
 
 class StageWriter(BaseMetric):
