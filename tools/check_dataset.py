@@ -29,7 +29,6 @@ Usage:
         [--max-list 20]
 """
 import argparse
-import copy
 import io
 import os.path as osp
 import sys
@@ -47,16 +46,14 @@ from PIL import Image
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 import rpnet_mmseg  # noqa: E402,F401  (registers the datasets)
-from mmseg.registry import DATASETS  # noqa: E402
-from rpnet_mmseg.datasets import VOCLayoutSegDataset  # noqa: E402
+from rpnet_mmseg.datasets import (  # noqa: E402
+    VOCLayoutSegDataset, build_lazy, leaf_datasets)
 from rpnet_mmseg.fileio import cam_path, load_cam, read_mask  # noqa: E402
 from rpnet_mmseg.pipeline import key_entries  # noqa: E402
 from rpnet_mmseg.utils import config_parser  # noqa: E402
 
 SPLITS = ('train', 'val', 'test')
 IGNORE_INDEX = 255
-# Wrappers whose inner dataset(s) are checked instead.
-_WRAPPER_KEYS = ('dataset', 'datasets')
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -126,25 +123,6 @@ def writer_outputs(cfg: Config) -> List[Tuple[str, str]]:
         if str(owner.get('type', '')).endswith('Writer') and value:
             out.append((value, path))
     return out
-
-
-def leaf_datasets(ds_cfg: dict) -> List[dict]:
-    """The datasets inside wrappers (ConcatDataset, RepeatDataset ...)."""
-    for key in _WRAPPER_KEYS:
-        inner = ds_cfg.get(key)
-        if isinstance(inner, dict):
-            return leaf_datasets(inner)
-        if isinstance(inner, (list, tuple)):
-            return [d for sub in inner for d in leaf_datasets(sub)]
-    return [ds_cfg]
-
-
-def build_lazy(ds_cfg: dict) -> Any:
-    """Build a dataset without loading its annotations or its pipeline."""
-    ds_cfg = copy.deepcopy(dict(ds_cfg))
-    ds_cfg['lazy_init'] = True
-    ds_cfg['pipeline'] = []
-    return DATASETS.build(ds_cfg)
 
 
 def seg_source(dataset: Any) -> Tuple[Optional[str], bool]:

@@ -4,8 +4,9 @@ Each experiment and seed is one run of the demo pipeline config
 (``configs/pipelines/rpnet-irn-deeplab_msrc-demo.py``) through the same
 runner as ``tools/run_pipeline.py`` (:class:`rpnet_mmseg.pipeline.
 PipelineRunner`), in ``WORK_DIR/NAME/seed_S``: a stage is skipped only
-when its config, command and the content of its inputs are unchanged and
-its outputs are intact, and a killed run resumes where it stopped. What is
+when its config, command, code, data and the content of its inputs are
+unchanged and its outputs are intact, and a killed run resumes where it
+stopped. What is
 the demo's own stays here: the experiments (CAM configs compared at equal
 budgets), the seeds, and the summary over them.
 

@@ -52,6 +52,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--until', metavar='STAGE', help='stop after this')
     parser.add_argument('--dry-run', action='store_true',
                         help='say what would run, run nothing')
+    parser.add_argument(
+        '--accept-code-change', action='store_true',
+        help='reuse the outputs of stages whose only change is the code '
+        '(rpnet_mmseg or the stage\'s tool), e.g. after a cosmetic edit')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override pipeline config entries')
     return parser.parse_args()
@@ -63,7 +67,8 @@ def main() -> None:
     cfg = load_pipeline(args.pipeline, args.cfg_options, args.work_dir,
                         args.data_root)
     runner = PipelineRunner(cfg, ROOT, gpus=args.gpus,
-                            launcher=args.launcher, partition=args.partition)
+                            launcher=args.launcher, partition=args.partition,
+                            accept_code=args.accept_code_change)
     try:
         runner.run(args.start, args.until, dry_run=args.dry_run)
     except (PipelineLockedError, StageFailedError) as e:

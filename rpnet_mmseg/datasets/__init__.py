@@ -1,5 +1,6 @@
 """Datasets, transforms and collation for image-level supervision."""
 from .image_level_dataset import ImageLevelSegDataset, select_class_subset
+from .lazy_build import build_lazy, dataloader_datasets, leaf_datasets
 from .pair_collate import pair_collate
 from .pseudo_label_dataset import PseudoLabelSegDataset
 from .transforms import (LoadCAMFromFile, LoadOptionalAnnotations,
@@ -9,5 +10,6 @@ from .voc_layout_dataset import VOCLayoutSegDataset
 __all__ = [
     'VOCLayoutSegDataset', 'ImageLevelSegDataset', 'select_class_subset',
     'pair_collate', 'PackImageLevelInputs', 'PseudoLabelSegDataset',
-    'LoadOptionalAnnotations', 'LoadCAMFromFile', 'PackCAMInputs'
+    'LoadOptionalAnnotations', 'LoadCAMFromFile', 'PackCAMInputs',
+    'leaf_datasets', 'build_lazy', 'dataloader_datasets'
 ]

@@ -165,6 +165,13 @@ class ImageLevelSegDataset(VOCLayoutSegDataset):
                 f'foreground class, got {classes}')
         return len(classes) - 1
 
+    def input_files(self) -> List[str]:
+        """The split file, image and mask folders, and the label file read
+        (``cls_labels.npz``, or IRN's ``.npy`` where only that exists)."""
+        return super().input_files() + [
+            find_cls_label_file(self.cls_label_file, self.backend_args)
+        ]
+
     def image_labels(self, names: Sequence[str]) -> Dict[str, np.ndarray]:
         """The label vectors of ``names``, read as loading reads them.
 

@@ -126,6 +126,17 @@ class VOCLayoutSegDataset(BaseSegDataset):
         """
         return self.seg_map_dir, self.masks_required
 
+    def input_files(self) -> List[str]:
+        """The files and folders the dataset reads (what makes its data).
+
+        Returns:
+            list[str]: The split file (``ann_file``), the image folder and
+            the label-map folder (where the dataset has one).
+        """
+        paths = [self.ann_file, self.data_prefix.get('img_path'),
+                 self.label_source()[0]]
+        return [p for p in paths if p]
+
     def image_labels(self, names: Sequence[str]) -> Dict[str, np.ndarray]:
         """The image-level labels of ``names``, where the dataset has any.
 

@@ -186,15 +186,27 @@ def save_json_atomic(path: str, obj: Any, **dump_kwargs: Any) -> None:
     save_text_atomic(path, json.dumps(obj, **dump_kwargs))
 
 
-def _pid_alive(pid: int) -> bool:
-    """Whether a process with this pid exists on this machine."""
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine (a zombie does not).
+
+    Args:
+        pid (int): Process id.
+
+    Returns:
+        bool: False if no such process exists or it has ended and waits to
+        be reaped.
+    """
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # exists, owned by someone else
         return True
-    return True
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().rsplit(')', 1)[-1].split()[0] != 'Z'
+    except (OSError, IndexError):  # no procfs: trust kill(0)
+        return True
 
 
 def remove_stale_tmp_files(dirname: str, min_age_s: float = 600.) -> List[str]:
@@ -228,7 +240,7 @@ def remove_stale_tmp_files(dirname: str, min_age_s: float = 600.) -> List[str]:
             age = now - entry.stat(follow_symlinks=False).st_mtime
         except FileNotFoundError:  # finished meanwhile
             continue
-        if pid != os.getpid() and not _pid_alive(pid) and age >= min_age_s:
+        if pid != os.getpid() and not pid_alive(pid) and age >= min_age_s:
             try:
                 os.remove(entry.path)
                 removed.append(entry.path)

@@ -164,6 +164,11 @@ class SafeArray(np.ndarray):
         raise pickle.UnpicklingError('refused a direct construction of an '
                                      'array from a pickle')
 
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        """Pickle as a plain ``np.ndarray`` (a loaded checkpoint's arrays
+        are saved again in the next one)."""
+        return np.asarray(self).__reduce_ex__(protocol)
+
     def __setstate__(self, state: Any) -> None:
         """Admit plain data of the declared size, or a 0-d object box."""
         if not isinstance(state, tuple) or len(state) != 5:
@@ -376,4 +381,8 @@ def load_npy_restricted(raw: bytes, path: str) -> Any:
             or not array.dtype.hasobject:
         raise ValueError(f'{path}: the pickle holds a '
                          f'{type(array).__name__}, not a 0-d object array')
-    return array.item()
+    value = array.item()
+    if isinstance(value, dict):
+        value = {k: np.asarray(v) if isinstance(v, SafeArray) else v
+                 for k, v in value.items()}
+    return value

@@ -15,18 +15,9 @@ import os
 import os.path as osp
 from typing import Dict, List, Mapping, Optional
 
+from ..fileio.provenance import file_sha1
+
 __all__ = ['fingerprint', 'changed_files', 'content_sha1', 'listing_sha1']
-
-_CHUNK = 1 << 20
-
-
-def _file_sha1(path: str) -> str:
-    """sha1 of a file's bytes."""
-    digest = hashlib.sha1()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(_CHUNK), b''):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _visible_files(root: str) -> List[str]:
@@ -48,7 +39,7 @@ def _entry(path: str, old: Optional[List]) -> List:
     st = os.stat(path)
     if old is not None and old[0] == st.st_size and old[1] == st.st_mtime_ns:
         return list(old)
-    return [st.st_size, st.st_mtime_ns, _file_sha1(path)]
+    return [st.st_size, st.st_mtime_ns, file_sha1(path)]
 
 
 def content_sha1(files: Mapping[str, List]) -> str:

@@ -21,7 +21,7 @@ import sys
 import time
 from typing import Dict, Optional, Sequence
 
-from ..fileio import open_nofollow
+from ..fileio.atomic import open_nofollow, pid_alive
 
 __all__ = ['PipelineLockedError', 'RunLock', 'run_stage']
 
@@ -50,21 +50,6 @@ if alive():
 
 class PipelineLockedError(RuntimeError):
     """Another pipeline runs on the same run folder."""
-
-
-def _pid_alive(pid: int) -> bool:
-    """Whether process ``pid`` runs on this machine (a zombie does not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    try:
-        with open(f'/proc/{pid}/stat') as f:
-            return f.read().rsplit(')', 1)[-1].split()[0] != 'Z'
-    except (OSError, IndexError):  # no procfs: trust kill(0)
-        return True
 
 
 class RunLock:
@@ -117,7 +102,7 @@ class RunLock:
                 break
             except BlockingIOError:
                 holder = self._holder(fd)
-                if holder is None or _pid_alive(holder) \
+                if holder is None or pid_alive(holder) \
                         or time.monotonic() > end:
                     os.close(fd)
                     raise self._refuse(holder) from None

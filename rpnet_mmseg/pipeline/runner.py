@@ -36,14 +36,23 @@ output it reads. It is dumped to ``ROOT/.pipeline/configs/STAGE.py`` and
 that file is what runs.
 
 **When a stage runs.** A stage's identity is the sha1 of its kind, its
-dumped config, its command and the content of its inputs; the inputs are
-found, not listed: every earlier output whose path the config or the
-command names. ``ROOT/.pipeline/STAGE.json`` records the identity when the
-stage starts and the fingerprint of its outputs when it ends. On the next
-run a stage is skipped only if the identity is the same AND its outputs
-still match their fingerprint. Otherwise:
+dumped config, its command, the content of its inputs, the data it reads
+and the code that runs it. The inputs are found, not listed: every earlier
+output whose path the config or the command names. The data: every file or
+folder under the run's ``data_root`` that the stage's datasets read (their
+``input_files()``: split file, image and mask folders, image-level label
+file) or that its command names, and any local weights file it loads
+(``load_from``, ``init_cfg.checkpoint``); files by the sha1 of their bytes,
+folders by their listing (names, sizes and modification times, as make
+does). The code: the sha1 of ``rpnet_mmseg``'s source and of the stage's
+tool; ``accept_code=True`` (``--accept-code-change``) accepts a change of
+code alone for a run. ``ROOT/.pipeline/STAGE.json`` records the identity
+when the stage starts and the fingerprint of its outputs when it ends. On
+the next run a stage is skipped only if the identity is the same AND its
+outputs still match their fingerprint. Otherwise:
 
-- another identity (its config, command or any input changed): the old
+- another identity (its config, command, data, code or any input changed,
+  each named when the stage is announced): the old
   outputs are cleared (a folder: the files its writers listed; a training
   work dir: its checkpoints moved into ``stale_<time>/``), then it runs;
 - the same identity, unfinished (killed) or with damaged outputs: the
@@ -70,11 +79,12 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from mmengine.config import Config
 
 from ..fileio.atomic import save_text_atomic
+from ..fileio.provenance import file_sha1
 from ..fileio.provenance import (STAGE_FILE, _manifests, output_files,
                                  written_files)
-from .config_retarget import retarget_options, string_leaves
+from .config_retarget import retarget_options, string_leaves, values_of_key
 from .stage_paths import StagePaths
-from .fingerprint import changed_files, fingerprint
+from .fingerprint import changed_files, fingerprint, listing_sha1
 from .process import RunLock, run_stage
 
 __all__ = ['Stage', 'PipelineRunner', 'StageFailedError']
@@ -168,6 +178,17 @@ def _writer_entries(cfg: Config) -> List[Dict]:
     return [e for e in entries if isinstance(e, dict) and 'output_dir' in e]
 
 
+def _inside(folder: str, name: str) -> bool:
+    """Whether ``folder/name`` lies in ``folder`` without passing a link
+    (the file itself may be a link: removing it removes the link)."""
+    parts = name.replace(os.sep, '/').split('/')
+    if osp.isabs(name) or '..' in parts or '' in parts:
+        return False
+    parent = osp.dirname(osp.join(folder, name))
+    return osp.realpath(parent) == osp.normpath(
+        osp.join(osp.realpath(folder), *parts[:-1]))
+
+
 def _metric(metrics: Dict, key: str) -> Optional[float]:
     """``key`` of a metrics dict, with or without a ``Prefix/``."""
     for k, v in metrics.items():
@@ -192,6 +213,9 @@ class PipelineRunner:
             ``'none'`` (``'pytorch'`` when ``gpus`` > 1).
         partition (str, optional): Slurm partition for ``'slurm'``.
         python (str, optional): Interpreter. Defaults to this one.
+        accept_code (bool): Reuse a stage whose identity differs from its
+            record only by the code (rpnet_mmseg's source or the stage's
+            tool), and record the new code. Defaults to False.
     """
 
     def __init__(self,
@@ -200,7 +224,8 @@ class PipelineRunner:
                  gpus: int = 1,
                  launcher: str = 'none',
                  partition: Optional[str] = None,
-                 python: Optional[str] = None) -> None:
+                 python: Optional[str] = None,
+                 accept_code: bool = False) -> None:
         if launcher not in LAUNCHERS:
             raise ValueError(f'launcher must be one of {LAUNCHERS}')
         if launcher == 'slurm' and not partition:
@@ -212,6 +237,8 @@ class PipelineRunner:
                                       and self.gpus > 1) else launcher
         self.partition = partition
         self.python = python or sys.executable
+        self.accept_code = accept_code
+        self._digests: Dict[str, str] = {}
         if not cfg.get('work_dir'):
             raise ValueError('a pipeline config needs work_dir')
         self.root = str(cfg.work_dir)
@@ -397,6 +424,75 @@ class PipelineRunner:
                 inputs[name] = info['sha1']
         return inputs
 
+    def _data_inputs(self, cfg: Optional[Config],
+                     args: List[str]) -> Dict[str, str]:
+        """The data a stage reads: path -> digest (see the module
+        docstring)."""
+        candidates = []
+        if cfg is not None:
+            from ..datasets import build_lazy, dataloader_datasets
+            cfg_dict = cfg.to_dict()
+            for ds_cfg in dataloader_datasets(cfg_dict):
+                try:
+                    dataset = build_lazy(ds_cfg)
+                    candidates += dataset.input_files()
+                except Exception:  # another dataset class, or not buildable
+                    root = ds_cfg.get('data_root') or ''
+                    candidates += [
+                        osp.join(root, v) for v in
+                        [ds_cfg.get('ann_file')] + list(
+                            (ds_cfg.get('data_prefix') or {}).values())
+                        if isinstance(v, str) and v
+                    ]
+            candidates += [w for w in [cfg_dict.get('load_from')] +
+                           values_of_key(cfg_dict, 'checkpoint')
+                           if isinstance(w, str) and w.endswith(
+                               ('.pth', '.pt'))]
+        data_root = self.abs(self.data_root) if self.data_root else None
+        for a in args:
+            candidates.append(a)
+            if data_root:
+                candidates.append(osp.join(data_root, a))
+        run_root = self.abs(self.root)
+        digests = {}
+        for cand in candidates:
+            path = self.abs(cand)
+            inside = (lambda top: top is not None and (
+                path == top or path.startswith(top + os.sep)))
+            if inside(run_root) or not osp.exists(path) or not (
+                    inside(data_root) or path.endswith(('.pth', '.pt'))):
+                continue
+            digests[self.show(path)] = self._digest(path)
+        return dict(sorted(digests.items()))
+
+    def _digest(self, path: str) -> str:
+        """A file's content sha1, or a folder's listing sha1 (cached for
+        the run)."""
+        if path not in self._digests:
+            self._digests[path] = (
+                f'listing:{listing_sha1(path)}' if osp.isdir(path) else
+                f'sha1:{file_sha1(path)}')
+        return self._digests[path]
+
+    def _code(self, stage: Stage) -> str:
+        """sha1 of rpnet_mmseg's source and the stage's tool(s)."""
+        import rpnet_mmseg
+        tools = [stage.script] if stage.kind == 'script' else [
+            f'tools/{t}.py' for t in ('train', 'test')]
+        key = 'code:' + ','.join(tools)
+        if key not in self._digests:
+            package = osp.dirname(osp.abspath(rpnet_mmseg.__file__))
+            files = sorted(
+                osp.join(d, n) for d, _, names in os.walk(package)
+                for n in names if n.endswith('.py'))
+            files += [self.abs(t) for t in tools if osp.isfile(self.abs(t))]
+            digest = hashlib.sha1(rpnet_mmseg.__version__.encode())
+            for path in files:
+                digest.update(f'{osp.relpath(path, package)}\0'
+                              f'{file_sha1(path)}\n'.encode())
+            self._digests[key] = digest.hexdigest()
+        return self._digests[key]
+
     # -- commands -------------------------------------------------------
     def command(self, stage: Stage, cfg_file: Optional[str], output: str,
                 args: List[str], done: Dict[str, Dict]) -> List[str]:
@@ -462,11 +558,13 @@ class PipelineRunner:
             inputs = self._inputs(stage, None, args, fmt_used, done)
             text = ''
         argv = self.command(stage, cfg_file, output, args, done)
+        data = self._data_inputs(cfg, args)
+        code = self._code(stage)
         # Where the run folder is does not change what a stage makes: a
         # moved or copied run folder keeps its identities.
         what = {
             'kind': stage.kind, 'config': self._unrooted(text),
-            'inputs': inputs,
+            'inputs': inputs, 'data': data,
             # the command without the launch (GPUs, launcher, python)
             'args': [self._unrooted(a) for a in args],
             'script': stage.script, 'checkpoint': stage.checkpoint,
@@ -474,10 +572,12 @@ class PipelineRunner:
         }
         if stage.tta:
             what['tta'] = True
-        identity = _sha1(what)
+        base_identity = _sha1(what)
         return dict(output=output, cfg=cfg, cfg_file=cfg_file, argv=argv,
                     args=[self._unrooted(a) for a in args],
-                    identity=identity, inputs=inputs, config_text=text,
+                    identity=_sha1([base_identity, code]),
+                    base_identity=base_identity, code=code, data=data,
+                    inputs=inputs, config_text=text,
                     config_sha1=_sha1(self._unrooted(own_text)))
 
     def _unrooted(self, text: str) -> str:
@@ -489,7 +589,9 @@ class PipelineRunner:
         record = self.read_record(stage.name)
         if record is None:
             return 'new', []
-        if record.get('identity') != plan['identity']:
+        if record.get('identity') != plan['identity'] and not (
+                self.accept_code
+                and record.get('base_identity') == plan['base_identity']):
             return 'changed', self._what_changed(record, plan)
         if record.get('state') != 'done':
             return 'resume', []
@@ -501,6 +603,10 @@ class PipelineRunner:
     def _what_changed(record: Dict, plan: Dict) -> List[str]:
         """Which parts of the identity changed, for the message."""
         parts = []
+        old_data = record.get('data', {})
+        for path in sorted(set(old_data) | set(plan['data'])):
+            if old_data.get(path) != plan['data'].get(path):
+                parts.append(path)
         old_inputs = record.get('inputs', {})
         for name in sorted(set(old_inputs) | set(plan['inputs'])):
             if old_inputs.get(name) != plan['inputs'].get(name):
@@ -510,6 +616,9 @@ class PipelineRunner:
         if record.get('args') is not None and record.get('args') != \
                 plan['args']:
             parts.append('command')
+        if record.get('code') != plan['code']:
+            parts.append('code (rpnet_mmseg or the tool; '
+                         '--accept-code-change reuses the outputs)')
         return parts or ['command']
 
     def clear(self, stage: Stage, plan: Dict) -> Optional[str]:
@@ -551,9 +660,13 @@ class PipelineRunner:
                 f'{out} holds {len(foreign)} file(s) that this pipeline did '
                 f'not write: {", ".join(foreign[:5])}; move them out of the '
                 'folder and run again')
+        outside = [n for n in targets if not _inside(out, n)]
+        if outside:
+            print(f'  not deleted (outside {self.show(out)} or reached '
+                  f'through a link): {", ".join(outside[:5])}', flush=True)
         removed = 0
         for n in targets:
-            if osp.isfile(osp.join(out, n)):
+            if n not in outside and osp.isfile(osp.join(out, n)):
                 os.remove(osp.join(out, n))
                 removed += 1
         if names is None:
@@ -617,6 +730,8 @@ class PipelineRunner:
                         f'--from {start}: the earlier stage {stage.name!r} is '
                         f'not up to date ({verdict}); run it first')
                 self._announce(i, stage, verdict, bad)
+                if verdict == 'done' and not dry_run:
+                    self._accept_code(stage, plan)
                 if verdict != 'done' and not dry_run:
                     self._execute(stage, plan, verdict, bad, lock)
                 if checks and stage.name in checks and not dry_run:
@@ -646,16 +761,25 @@ class PipelineRunner:
         }[verdict]
         print(f'\n[{i + 1}/{len(self.stages)}] {stage.name} ({stage.kind}): '
               f'{what}', flush=True)
+        if verdict == 'changed':
+            print(f'  {stage.name}  changed  {", ".join(bad)}', flush=True)
+
+    def _accept_code(self, stage: Stage, plan: Dict) -> None:
+        """Record the new code of a stage reused by ``accept_code``."""
+        record = self.read_record(stage.name) or {}
+        if record.get('identity') != plan['identity']:
+            record.update(identity=plan['identity'], code=plan['code'])
+            self.write_record(stage.name, record)
+            print('  code changed; outputs kept (--accept-code-change)',
+                  flush=True)
 
     def _execute(self, stage: Stage, plan: Dict, verdict: str,
                  bad: List[str], lock: RunLock) -> None:
         """Clear or repair, run the command, fingerprint the outputs."""
         if verdict == 'changed':
-            record = self.read_record(stage.name) or {}
-            changed = self._what_changed(record, plan)
             note = self.clear(stage, plan)
-            print(f'  changed: {", ".join(changed)}'
-                  + (f'; {note}' if note else ''), flush=True)
+            if note:
+                print(f'  {note}', flush=True)
         elif verdict == 'damaged':
             shown = ', '.join(bad[:5]) + (', ...' if len(bad) > 5 else '')
             print(f'  damaged: {shown}; {self.repair(stage, plan, bad)}',
@@ -665,7 +789,9 @@ class PipelineRunner:
             os.makedirs(osp.dirname(path), exist_ok=True)
             save_text_atomic(path, plan['config_text'])
         record = dict(stage=stage.name, identity=plan['identity'],
-                      state='running', inputs=plan['inputs'],
+                      base_identity=plan['base_identity'], code=plan['code'],
+                      data=plan['data'], state='running',
+                      inputs=plan['inputs'],
                       config_sha1=plan['config_sha1'],
                       args=plan['args'], output=plan['output'],
                       started=time.strftime('%Y-%m-%dT%H:%M:%S'))

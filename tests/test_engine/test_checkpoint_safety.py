@@ -72,3 +72,11 @@ def test_getattr_stand_in_refuses_other_lookups(tmp_path):
 def test_every_scheme_mmengine_loads_unsafely_is_refused(path):
     with pytest.raises(UnsafeCheckpointError, match=path.split('/')[0]):
         CheckpointLoader.load_checkpoint(path)
+
+
+def test_loaded_arrays_save_and_load_again(tmp_path):
+    # a resumed run saves the arrays it loaded in its next checkpoint
+    first = load_checkpoint_file(_save(_hub_checkpoint(), tmp_path, 'a.pth'))
+    again = load_checkpoint_file(_save(first, tmp_path, 'b.pth'))
+    np.testing.assert_array_equal(again['meta']['mean'], [0., 1., 2.])
+    assert again['message_hub']['log_scalars']['train/loss'].current() == 0.5

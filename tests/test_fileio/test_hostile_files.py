@@ -137,7 +137,7 @@ def hostile_files(tmp_path_factory):
 
 
 _READ_ALL = r'''
-import json, resource, sys
+import json, sys
 from rpnet_mmseg.engine import load_checkpoint_file
 from rpnet_mmseg.fileio import load_cam, load_cls_labels
 reader = {'load_cam': load_cam, 'load_cls_labels': load_cls_labels,
@@ -150,8 +150,10 @@ for case, path in json.loads(sys.argv[2]).items():
     except Exception as e:
         error = f'{type(e).__name__}: {e}'
     print(json.dumps({'case': case, 'error': error}), flush=True)
-print(json.dumps({'maxrss_kb':
-                  resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+# this process's peak (ru_maxrss would include the forking parent's)
+with open('/proc/self/status') as f:
+    peak = [line.split()[1] for line in f if line.startswith('VmHWM:')][0]
+print(json.dumps({'maxrss_kb': int(peak)}))
 '''
 
 

@@ -260,3 +260,25 @@ def test_inputs_are_what_a_stage_reads(script_pipeline, tmp_path):
     assert runner._inputs(train, loaded, [], set(), done) == {'make': 'abc'}
     assert runner._inputs(script, declared, [], set(), done) == {
         'make': 'abc'}
+
+
+def test_a_rerun_deletes_nothing_outside_the_run_folder(script_pipeline,
+                                                         tmp_path):
+    make_cfg, calls = script_pipeline
+    _run(make_cfg(), tmp_path)
+    outside = tmp_path / 'outside'
+    outside.mkdir()
+    (outside / 'x.txt').write_text('keep')
+    (outside / 'name_0.txt').write_text('keep')
+    # a record naming a file outside, and a sub-folder that is a link
+    record = tmp_path / 'run' / '.pipeline' / 'make.json'
+    data = json.loads(record.read_text())
+    data['fingerprint']['files']['../../outside/x.txt'] = [1, 1, 'x']
+    data['fingerprint']['files']['sub/name_0.txt'] = [1, 1, 'x']
+    record.write_text(json.dumps(data))
+    os.symlink(outside, tmp_path / 'run' / 'made' / 'sub')
+    runner = PipelineRunner(make_cfg(scale=2), str(tmp_path))
+    runner.run(until='make')  # changed: cleared, then run
+    assert runner.verdicts['make'] == 'changed'
+    assert (outside / 'x.txt').read_text() == 'keep'
+    assert (outside / 'name_0.txt').read_text() == 'keep'
