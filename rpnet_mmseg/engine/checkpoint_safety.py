@@ -231,18 +231,23 @@ def _check_zip_entries(filename: str) -> None:
 
 
 def _tensors(obj: Any, where: str) -> Iterator[Tuple[str, torch.Tensor]]:
-    """Every tensor in a loaded checkpoint, with its key path."""
-    if isinstance(obj, torch.Tensor):
-        yield where, obj
-    elif isinstance(obj, dict):
-        for key, value in obj.items():
-            yield from _tensors(value, f'{where}.{key}' if where else
-                                str(key))
-    elif isinstance(obj, (list, tuple)):
-        for i, value in enumerate(obj):
-            yield from _tensors(value, f'{where}[{i}]')
-    elif hasattr(obj, '__dict__') and not isinstance(obj, type):
-        yield from _tensors(vars(obj), where)
+    """Every tensor in a loaded checkpoint, with its key path (each object
+    visited once: a pickle may nest deeply or refer to itself)."""
+    stack, seen = [(where, obj)], set()
+    while stack:
+        where, obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, torch.Tensor):
+            yield where, obj
+        elif isinstance(obj, dict):
+            stack += [(f'{where}.{k}' if where else str(k), v)
+                      for k, v in obj.items()]
+        elif isinstance(obj, (list, tuple)):
+            stack += [(f'{where}[{i}]', v) for i, v in enumerate(obj)]
+        elif hasattr(obj, '__dict__') and not isinstance(obj, type):
+            stack.append((where, vars(obj)))
 
 
 def _check_tensor_view(tensor: torch.Tensor, where: str) -> None:

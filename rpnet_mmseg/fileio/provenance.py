@@ -321,6 +321,9 @@ def describe_producer(record: Optional[Mapping]) -> str:
             parts.append(f'{key} {record[key][:12]}')
     if record.get('extra'):
         parts.append(f'extra {json.dumps(record["extra"], sort_keys=True)}')
+    if record.get('writer'):
+        parts.append(
+            f'writer {json.dumps(record["writer"], sort_keys=True)}')
     parts.append(f'created {record.get("created")}')
     return ', '.join(parts)
 

@@ -80,3 +80,10 @@ def test_loaded_arrays_save_and_load_again(tmp_path):
     again = load_checkpoint_file(_save(first, tmp_path, 'b.pth'))
     np.testing.assert_array_equal(again['meta']['mean'], [0., 1., 2.])
     assert again['message_hub']['log_scalars']['train/loss'].current() == 0.5
+
+
+def test_a_checkpoint_that_holds_itself_loads(tmp_path):
+    loop = {'state_dict': {'w': torch.ones(1)}}
+    loop['meta'] = [loop]
+    loaded = load_checkpoint_file(_save(loop, tmp_path, 'loop.pth'))
+    assert loaded['meta'][0] is loaded

@@ -10,7 +10,8 @@ from mmseg.structures import SegDataSample
 from PIL import Image
 
 from rpnet_mmseg.evaluation import LabelPNGWriter
-from rpnet_mmseg.fileio import STAGE_FILE, make_producer, read_mask
+from rpnet_mmseg.fileio import (STAGE_FILE, StaleOutputError, make_producer,
+                                read_mask)
 
 META = dict(
     classes=('background', 'cat', 'dog'),
@@ -69,6 +70,20 @@ def test_resume_skips_finished_png(tmp_path):
     again.process(None, [sample('a', [[2, 2]]), sample('b', [[0, 2]])])
     assert again.evaluate(2) == {'num_written': 1, 'num_skipped': 1}
     np.testing.assert_array_equal(read_mask(str(tmp_path / 'a.png')), [[1, 1]])
+
+
+@pytest.mark.parametrize('other', [dict(palette=[[9, 9, 9]] * 3),
+                                   dict(field='pseudo_label')])
+def test_other_writer_settings_do_not_resume(tmp_path, other):
+    producer = make_producer('irn', extra={'weights': 1})
+    first = LabelPNGWriter(str(tmp_path))
+    first.set_producer(producer)
+    first.process(None, [sample('a', [[1, 1]])])
+    # the same model and config, but files of other colours or content
+    with pytest.raises(StaleOutputError, match='palette|field'):
+        LabelPNGWriter(str(tmp_path), **other).set_producer(producer)
+    again = LabelPNGWriter(str(tmp_path))  # the same settings resume
+    again.set_producer(producer)
 
 
 def test_bad_labels_name_the_image(tmp_path):

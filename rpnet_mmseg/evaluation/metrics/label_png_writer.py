@@ -1,5 +1,5 @@
 """Write a label map per image (pseudo-labels, predictions) as a PNG."""
-from typing import Any, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 from mmseg.registry import METRICS
@@ -55,6 +55,11 @@ class LabelPNGWriter(StageWriter):
             list(map(int, c)) for c in palette
         ]
         self.ignore_index = ignore_index
+
+    def settings(self) -> Dict[str, Any]:
+        """The field written, its palette and its undecided id."""
+        return dict(super().settings(), field=self.field,
+                    palette=self.colours, ignore_index=self.ignore_index)
 
     @property
     def colours(self) -> Optional[List[List[int]]]:

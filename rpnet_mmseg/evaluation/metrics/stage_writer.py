@@ -165,6 +165,15 @@ class StageWriter(BaseMetric):
         """
         raise NotImplementedError
 
+    def settings(self) -> Dict[str, Any]:
+        """What this writer puts into its files besides the model's output
+        (part of the folder's producer: other settings, other files).
+
+        Returns:
+            dict: JSON-able settings; subclasses add theirs.
+        """
+        return {'type': type(self).__name__, 'suffix': self.output_suffix}
+
     def set_producer(self, producer: Optional[Mapping]) -> None:
         """Take this epoch's producer and check the folder against it.
 
@@ -174,10 +183,11 @@ class StageWriter(BaseMetric):
         Args:
             producer (dict, optional): From
                 :func:`rpnet_mmseg.fileio.make_producer`; its ``stage`` is
-                replaced by this writer's. None: unknown.
+                replaced by this writer's and its :meth:`settings` added.
+                None: unknown.
         """
         self.producer = None if producer is None else dict(
-            producer, stage=self.stage)
+            producer, stage=self.stage, writer=self.settings())
         self.folder_mode = None
         self.check_folder()
 
