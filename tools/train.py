@@ -6,6 +6,7 @@ Usage:
     bash tools/dist_train.sh CONFIG NUM_PROCS [...]
 """
 import argparse
+import copy
 import logging
 import os.path as osp
 import sys
@@ -106,8 +107,11 @@ def main() -> None:
     cfg.resume = args.resume
     add_stage_provenance_hook(cfg)  # stage folders record their producer
     use_atomic_checkpoints(cfg)  # a kill never leaves half a checkpoint
-    setup_cpu_distributed(cfg, args.launcher)
+    # The run's config before the launch's own changes (CPU processes: gloo,
+    # BN for SyncBN), so a run resumes with more or fewer processes.
     choose_resume(cfg, args.resume_changed)
+    record = copy.deepcopy(cfg)
+    setup_cpu_distributed(cfg, args.launcher)
     runner = (Runner.from_cfg(cfg)
               if 'runner_type' not in cfg else RUNNERS.build(cfg))
     checkpoint = checkpoint_to_load(cfg)
@@ -115,7 +119,7 @@ def main() -> None:
         # mmengine only logs missing / unexpected keys (strict=False).
         check_checkpoint_matches(runner.model, checkpoint)
     if is_main_process():
-        write_train_record(cfg, runner.work_dir)
+        write_train_record(record, runner.work_dir)
     runner.train()
     finish_distributed()
 

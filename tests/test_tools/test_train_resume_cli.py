@@ -42,3 +42,21 @@ def test_resume_passes_over_a_truncated_checkpoint_and_refuses_changes(
     assert 'resumed epoch: 1' in out
     assert 'Epoch(train) [2]' in out and 'Epoch(train) [1]' not in out
     assert osp.getsize(final) > size // 2
+
+
+def test_a_run_begun_on_two_processes_resumes_on_one(tiny_job, free_port):
+    """On the CPU the launch turns SyncBN into BN and picks gloo: launch
+    settings, not the run's, so another process count resumes."""
+    cfg = tiny_job.write_config('rp.py', epochs=2)
+    work = str(tiny_job.tmp / 'work')
+    env = dict(os.environ, PYTHONUNBUFFERED='1', PORT=str(free_port()),
+               PYTHON=sys.executable, OMP_NUM_THREADS='1')
+    res = subprocess.run(['bash', 'tools/dist_train.sh', cfg, '2',
+                          '--work-dir', work], cwd=tiny_job.repo, env=env,
+                         capture_output=True, text=True)
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    os.remove(osp.join(work, 'epoch_2.pth'))  # killed in the last epoch
+    rc, out = _train([cfg, '--work-dir', work, '--resume'], tiny_job.repo)
+    assert rc == 0, out[-3000:]
+    assert 'resumed epoch: 1' in out
+    assert osp.isfile(osp.join(work, 'epoch_2.pth'))
