@@ -13,6 +13,7 @@ would look cold although every pixel is above the threshold. mmseg's
 the class list uncoloured, so void 255 (undecided pixels) would look like
 VOC's black background.
 """
+import os
 import os.path as osp
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -25,8 +26,8 @@ from mmengine import fileio
 from PIL import Image
 
 from ..fileio import (atomic_write, cam_label_map, cam_path, check_image_name,
-                      format_threshold, label_path, load_cam, read_mask,
-                      validate_cam_dict, voc_colormap)
+                      format_threshold, label_path, load_cam, note_written,
+                      read_mask, validate_cam_dict, voc_colormap)
 
 Panel = Tuple[str, np.ndarray]
 # VOC's colour of the void label 255.
@@ -311,7 +312,9 @@ def _save_overlays(draw: Callable[[str, np.ndarray, Optional[np.ndarray]],
         mask_suffix (str): Mask file suffix. Defaults to '.png'.
 
     Returns:
-        list[str]: Paths of the PNGs written.
+        list[str]: Paths of the PNGs written, each listed in the folder's
+        manifest first (:func:`rpnet_mmseg.fileio.note_written`), so a
+        rerun may delete what a killed run left.
 
     Raises:
         ValueError: Before anything is drawn, if a name is no plain file
@@ -334,6 +337,9 @@ def _save_overlays(draw: Callable[[str, np.ndarray, Optional[np.ndarray]],
         mask = read_mask(mask_file) if fileio.exists(mask_file) else None
         picture = draw(name, image, mask)
         out_path = osp.join(out_dir, name + '.png')
+        # listed before it is written: a killed run's pictures stay its own
+        os.makedirs(out_dir, exist_ok=True)
+        note_written(out_dir, [osp.basename(out_path)])
         atomic_write(out_path,
                      lambda f: Image.fromarray(picture).save(f, format='PNG'))
         written.append(out_path)

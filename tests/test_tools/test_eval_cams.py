@@ -52,7 +52,8 @@ def test_end_to_end(tmp_path, voc_root, eval_cams):
     with open(out_json) as f:
         assert json.load(f) == report
     assert os.listdir(osp.dirname(out_json)) == ['cam_miou.json']
-    assert os.listdir(overlay_dir) == ['a.png']
+    assert sorted(os.listdir(overlay_dir)) == [
+        '.rpnet_written.rank0.txt', 'a.png']  # listed, then written
     with Image.open(osp.join(overlay_dir, 'a.png')) as img:
         assert img.format == 'PNG' and img.mode == 'RGB'
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from rpnet_mmseg.fileio import save_label_png
+from rpnet_mmseg.fileio import save_label_png, written_files
 from rpnet_mmseg.visualization import (blend_heatmap, colorize_labels,
                                        draw_cam_overlay, draw_label_overlay,
                                        save_cam_overlays, save_label_overlays)
@@ -98,7 +98,11 @@ def test_save_cam_overlays(tmp_path):
         str(cam_dir), str(root), ['x', 'y', 'z'], str(out), CLASSES,
         PALETTE, 0.15, max_images=2)
     assert paths == [str(out / 'x.png'), str(out / 'y.png')]
-    assert sorted(os.listdir(out)) == ['x.png', 'y.png']  # no temp files
+    # no temp files; the pictures listed as this project's (a rerun after a
+    # kill may delete them)
+    assert sorted(n for n in os.listdir(out) if not n.startswith('.')) == [
+        'x.png', 'y.png']
+    assert written_files(str(out)) == {'x.png', 'y.png'}
     with Image.open(out / 'x.png') as img:
         assert img.format == 'PNG'
         assert img.size[0] == 4 * PANEL
