@@ -168,3 +168,16 @@ def test_validate_rejects_bad_keys():
         validate_cam_dict(dict(cam_dict, keys=np.array([0.5, 1.])), 'img')
     with pytest.raises(ValueError, match='img.*>= 0'):
         validate_cam_dict(dict(cam_dict, keys=np.array([-1, 0])), 'img')
+
+
+def test_raw_errors_become_errors_naming_the_file(tmp_path):
+    # an IRN dict with a key that is no name (sorted() raised TypeError)
+    path = str(tmp_path / 'odd.npy')
+    np.save(path, {'keys': np.array([0]), 3: np.zeros(1)})
+    with pytest.raises(ValueError, match=r'odd\.npy.*\[3\]'):
+        load_cam(path)
+    # a folder where the CAM file should be (IsADirectoryError)
+    folder = tmp_path / 'x.npz'
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError, match=r'x\.npz: is a folder'):
+        load_cam(str(folder))

@@ -119,3 +119,12 @@ def test_hostile_key_is_refused(tmp_path):
     with pytest.raises(RefusedGlobalError, match=r'k\.npy'):
         load_cls_labels(str(tmp_path / 'k.npy'))
     assert not marker.exists()
+
+
+@pytest.mark.parametrize('value', [np.nan, np.inf, 0.5, -1.0])
+def test_labels_other_than_0_and_1_are_named(tmp_path, value):
+    path = str(tmp_path / 'cls_labels.npz')
+    np.savez(path, names=np.array(['a', 'b']),
+             labels=np.array([[1, 0], [0, value]], np.float32))
+    with pytest.raises(ValueError, match=r"cls_labels\.npz: the label of 'b'"):
+        load_cls_labels(path)
