@@ -143,8 +143,16 @@ def _json_default(obj: Any) -> str:
     return repr(obj)
 
 
-def _sha1_json(obj: Any) -> str:
-    """sha1 of the canonical JSON of ``obj``."""
+def json_sha1(obj: Any) -> str:
+    """sha1 of the canonical JSON of ``obj`` (sorted keys; classes and
+    functions by their import path): the one hash of records and configs.
+
+    Args:
+        obj: A JSON-able object (other values by a stable text).
+
+    Returns:
+        str: Hex digest.
+    """
     text = json.dumps(obj, sort_keys=True, default=_json_default)
     return hashlib.sha1(text.encode('utf-8')).hexdigest()
 
@@ -174,7 +182,7 @@ def config_sha1(cfg: Union[Config, Mapping, PathLike],
     cfg_dict = cfg.to_dict() if isinstance(cfg, Config) else dict(cfg)
     loader = cfg_dict.get(f'{loop}_dataloader') or {}
     dataset = loader.get('dataset') if isinstance(loader, Mapping) else None
-    return _sha1_json({
+    return json_sha1({
         'model': cfg_dict.get('model'),
         'dataset': _strip_selection(dataset)
     })

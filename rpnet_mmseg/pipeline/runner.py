@@ -79,7 +79,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from mmengine.config import Config
 
 from ..fileio.atomic import save_text_atomic
-from ..fileio.provenance import file_sha1
+from ..fileio.provenance import file_sha1, json_sha1
 from ..fileio.provenance import (STAGE_FILE, _manifests, output_files,
                                  written_files)
 from .config_retarget import retarget_options, string_leaves, values_of_key
@@ -152,12 +152,6 @@ def _typed(text: str) -> Any:
     except ValueError:
         return text
     return value if isinstance(value, (int, float)) else text
-
-
-def _sha1(obj: Any) -> str:
-    """sha1 of the canonical JSON of ``obj``."""
-    return hashlib.sha1(
-        json.dumps(obj, sort_keys=True, default=repr).encode()).hexdigest()
 
 
 def _final_checkpoint(cfg: Config, work_dir: str) -> str:
@@ -572,13 +566,13 @@ class PipelineRunner:
         }
         if stage.tta:
             what['tta'] = True
-        base_identity = _sha1(what)
+        base_identity = json_sha1(what)
         return dict(output=output, cfg=cfg, cfg_file=cfg_file, argv=argv,
                     args=[self._unrooted(a) for a in args],
-                    identity=_sha1([base_identity, code]),
+                    identity=json_sha1([base_identity, code]),
                     base_identity=base_identity, code=code, data=data,
                     inputs=inputs, config_text=text,
-                    config_sha1=_sha1(self._unrooted(own_text)))
+                    config_sha1=json_sha1(self._unrooted(own_text)))
 
     def _unrooted(self, text: str) -> str:
         """``text`` with the run folder's path replaced by ``<run>``."""
