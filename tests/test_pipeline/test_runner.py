@@ -262,8 +262,8 @@ def test_inputs_are_what_a_stage_reads(script_pipeline, tmp_path):
         'make': 'abc'}
 
 
-def test_a_rerun_deletes_nothing_outside_the_run_folder(script_pipeline,
-                                                         tmp_path):
+def test_a_rerun_deletes_nothing_outside_the_run_folder(
+        script_pipeline, tmp_path):
     make_cfg, calls = script_pipeline
     _run(make_cfg(), tmp_path)
     outside = tmp_path / 'outside'
