@@ -110,7 +110,7 @@ class StageProvenanceHook(Hook):
     @staticmethod
     def _check_skip_done(writer: StageWriter, producer: dict) -> None:
         """Refuse a skip_done_dir that holds another producer's files."""
-        mine = dict(producer, stage=writer.stage)
+        mine = writer.own_producer(producer)
         if folder_state(writer.output_dir, mine,
                         writer.output_suffix) != 'stale':
             return

@@ -174,6 +174,18 @@ class StageWriter(BaseMetric):
         """
         return {'type': type(self).__name__, 'suffix': self.output_suffix}
 
+    def own_producer(self, producer: Mapping) -> Dict[str, Any]:
+        """The record this writer keeps in its folder for ``producer``.
+
+        Args:
+            producer (dict): From :func:`rpnet_mmseg.fileio.make_producer`.
+
+        Returns:
+            dict: ``producer`` with this writer's ``stage`` and
+            :meth:`settings`.
+        """
+        return dict(producer, stage=self.stage, writer=self.settings())
+
     def set_producer(self, producer: Optional[Mapping]) -> None:
         """Take this epoch's producer and check the folder against it.
 
@@ -186,8 +198,8 @@ class StageWriter(BaseMetric):
                 replaced by this writer's and its :meth:`settings` added.
                 None: unknown.
         """
-        self.producer = None if producer is None else dict(
-            producer, stage=self.stage, writer=self.settings())
+        self.producer = None if producer is None else \
+            self.own_producer(producer)
         self.folder_mode = None
         self.check_folder()
 
