@@ -84,7 +84,7 @@ def main() -> None:
     metrics = runner.test()
     if args.out_json and runner.rank == 0:
         save_json_atomic(args.out_json, metrics, default=float)
-    finish_distributed()
+    finish_distributed(exit_process=True)  # ends a distributed run here
 
 
 if __name__ == '__main__':

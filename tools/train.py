@@ -121,7 +121,7 @@ def main() -> None:
     if is_main_process():
         write_train_record(record, runner.work_dir)
     runner.train()
-    finish_distributed()
+    finish_distributed(exit_process=True)  # ends a distributed run here
 
 
 if __name__ == '__main__':

@@ -56,3 +56,37 @@ def test_outside_a_distributed_run_it_does_nothing():
     assert not dist.is_initialized()
     finish_distributed()
     assert not dist.is_initialized()
+
+
+EXITING = '''
+import logging, sys
+sys.path.insert(0, {repo!r})
+import torch.distributed as dist
+from mmengine.logging import MMLogger
+from rpnet_mmseg.engine import finish_distributed
+
+dist.init_process_group('gloo')
+logger = MMLogger.get_instance('job', log_file={out!r} + '.log')
+logger.info('the work is done')
+print('printed before the end', flush=False)
+finish_distributed(exit_process=True)
+open({out!r} + '.not_reached', 'w').write('x')
+'''
+
+
+def test_a_distributed_tool_ends_at_finish_with_its_logs(tmp_path,
+                                                         free_port):
+    out = str(tmp_path / 'rank')
+    script = tmp_path / 'job.py'
+    script.write_text(EXITING.format(repo=REPO, out=out))
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    res = subprocess.run([
+        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
+        f'--master_port={free_port()}', str(script)
+    ], env=env, capture_output=True, text=True, timeout=300)
+    log = res.stdout + res.stderr
+    assert res.returncode == 0, log[-3000:]
+    assert log.count('printed before the end') == 2  # stdout flushed
+    # rank 0's log file flushed (mmengine writes it on rank 0)
+    assert 'the work is done' in open(out + '.log').read()
+    assert not osp.exists(out + '.not_reached')
