@@ -79,8 +79,9 @@ def finish_distributed(exit_process: bool = False) -> None:
     SIGABRT), and torchrun fails the job. A barrier, then
     ``destroy_process_group``, makes the ranks leave together and cleanly.
     Even then, a finished rank's interpreter teardown aborted the same way
-    once in about a hundred two-process runs on a loaded 2-core machine
-    (a pipeline stage whose work was done and written); ``exit_process``
+    once in six runs of the pipeline kill test (some twenty two-process
+    launches each) beside another test run on 2 cores: a test stage whose
+    work was done and written failed the pipeline; ``exit_process``
     ends such a process right here instead, with status 0, its logs
     flushed, skipping that teardown. Does nothing outside a distributed run.
 
