@@ -31,10 +31,10 @@ finish_distributed()  # a second call (or a non-distributed run) is a no-op
 '''
 
 
-def test_ranks_leave_after_the_slowest_and_exit_zero(tmp_path, free_port):
-    out = str(tmp_path / 'rank')
+def _run_two_ranks(template, out, tmp_path, free_port):
+    """Run ``template`` as a 2-process gloo job; its output (exit 0)."""
     script = tmp_path / 'job.py'
-    script.write_text(SCRIPT.format(repo=REPO, out=out))
+    script.write_text(template.format(repo=REPO, out=out))
     env = dict(os.environ, OMP_NUM_THREADS='1')
     res = subprocess.run([
         sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
@@ -42,6 +42,12 @@ def test_ranks_leave_after_the_slowest_and_exit_zero(tmp_path, free_port):
     ], env=env, capture_output=True, text=True, timeout=300)
     log = res.stdout + res.stderr
     assert res.returncode == 0, log[-3000:]
+    return log
+
+
+def test_ranks_leave_after_the_slowest_and_exit_zero(tmp_path, free_port):
+    out = str(tmp_path / 'rank')
+    log = _run_two_ranks(SCRIPT, out, tmp_path, free_port)
     assert 'terminate called' not in log
     busy_until = float(open(out + '.busy').read())
     # Rank 1 waited for rank 0 instead of exiting with a live gloo group.
@@ -77,15 +83,7 @@ open({out!r} + '.not_reached', 'w').write('x')
 def test_a_distributed_tool_ends_at_finish_with_its_logs(tmp_path,
                                                          free_port):
     out = str(tmp_path / 'rank')
-    script = tmp_path / 'job.py'
-    script.write_text(EXITING.format(repo=REPO, out=out))
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    res = subprocess.run([
-        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
-        f'--master_port={free_port()}', str(script)
-    ], env=env, capture_output=True, text=True, timeout=300)
-    log = res.stdout + res.stderr
-    assert res.returncode == 0, log[-3000:]
+    log = _run_two_ranks(EXITING, out, tmp_path, free_port)
     assert log.count('printed before the end') == 2  # stdout flushed
     # rank 0's log file flushed (mmengine writes it on rank 0)
     assert 'the work is done' in open(out + '.log').read()
