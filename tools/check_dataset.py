@@ -248,9 +248,8 @@ def check_dataset(ds_cfg: dict, split: str, cam_dirs: Sequence[str],
         if not fileio.isdir(cam_dir):
             report.add('missing CAM folder', cam_dir)
     cam_dirs = [d for d in cam_dirs if fileio.isdir(d)]
-    img_dir = dataset.data_prefix.get('img_path') or ''
     # Names the dataset skips (no positive class) need no CAM file.
-    tasks = [(name, osp.join(img_dir, name + dataset.img_suffix),
+    tasks = [(name, dataset.image_file(name),
               osp.join(seg_dir, name + dataset.seg_map_suffix)
               if seg_dir else None, seg_required, num_classes,
               cam_dirs if labels.get(name) is None or labels[name].any()

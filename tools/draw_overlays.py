@@ -10,6 +10,7 @@ Example::
         --split ImageSets/Segmentation/train_dev.txt --num 8
 """
 import argparse
+import os
 import os.path as osp
 import sys
 from typing import List, Optional, Sequence
@@ -19,7 +20,9 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 from mmengine.config import Config  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
 
-from rpnet_mmseg.fileio import read_split, voc_colormap  # noqa: E402
+import rpnet_mmseg  # noqa: E402,F401  (registers the datasets)
+from rpnet_mmseg.datasets import build_lazy  # noqa: E402
+from rpnet_mmseg.fileio import voc_colormap  # noqa: E402
 from rpnet_mmseg.utils import config_parser  # noqa: E402
 from rpnet_mmseg.visualization import save_label_overlays  # noqa: E402
 
@@ -72,14 +75,17 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    test_set = cfg.test_dataloader.dataset
-    data_root = test_set.get('data_root', '')
-    metainfo = test_set.get('metainfo') or {}
-    if not metainfo.get('classes'):
-        raise ValueError(f'{args.config}: test_dataloader.dataset.metainfo '
-                         'must list the classes')
-    classes = list(metainfo['classes'])
-    palette = metainfo.get('palette') or voc_colormap(len(classes))
+    test_set = dict(cfg.test_dataloader.dataset)
+    if args.split:
+        test_set['ann_file'] = args.split
+    # the dataset's own reading: its classes (a folder's come from its
+    # files), its split, its image and mask folders
+    dataset = build_lazy(test_set)
+    classes = list(dataset.metainfo.get('classes') or ())
+    if not classes:
+        raise ValueError(f'{args.config}: test_dataloader.dataset has no '
+                         'classes')
+    palette = dataset.metainfo.get('palette') or voc_colormap(len(classes))
     label_dir = args.label_dir
     if label_dir is None:
         writer = _find(cfg.get('test_evaluator'), 'LabelPNGWriter')
@@ -99,23 +105,22 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
             'dataset', {}).get('pseudo_label_dir')
     out_dir = args.out_dir or cfg.get('pseudo_label_overlay_dir') or \
         osp.join(cfg.get('work_dir', 'work_dirs'), 'pseudo_label_overlays')
-    split = args.split or test_set['ann_file']
-    names = read_split(osp.join(data_root, split))
-    prefix = test_set.get('data_prefix') or {}
+    prefix = dataset.data_prefix
+    os.makedirs(out_dir, exist_ok=True)  # the stage's output, even if empty
     written = save_label_overlays(
         label_dir,
-        data_root,
-        names,
+        '',
+        dataset.image_names(),
         out_dir,
         classes,
         palette,
         cam_dir=cam_dir,
         relation_label_dir=relation_dir,
         max_images=args.num or None,
-        img_dir=prefix.get('img_path', 'JPEGImages'),
-        img_suffix=test_set.get('img_suffix', '.jpg'),
-        mask_dir=prefix.get('seg_map_path', 'SegmentationClass'),
-        mask_suffix=test_set.get('seg_map_suffix', '.png'))
+        img_dir=prefix.get('img_path', ''),
+        img_suffix=dataset.img_suffix,
+        mask_dir=prefix.get('seg_map_path') or '',
+        mask_suffix=dataset.seg_map_suffix)
     print_log(
         f'{len(written)} overlays written to {out_dir}', logger='current')
     return written

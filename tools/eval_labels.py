@@ -26,8 +26,8 @@ sys.path.insert(1, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from eval_cams import load_class_info, split_part  # noqa: E402
 from rpnet_mmseg.evaluation import class_iou_acc, label_areas  # noqa: E402
-from rpnet_mmseg.fileio import (read_mask, save_json_atomic,  # noqa: E402
-                                read_split)
+from rpnet_mmseg.fileio import (read_mask, read_split,  # noqa: E402
+                                save_json_atomic, split_path)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -48,6 +48,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--mask-dir', default='SegmentationClass')
     parser.add_argument('--mask-suffix', default='.png')
     parser.add_argument('--ignore-index', type=int, default=255)
+    parser.add_argument(
+        '--masks', choices=['required', 'optional'], default='required',
+        help="'optional': a split without any mask gives a report without "
+        "an mIoU (said in the log) instead of an error")
     parser.add_argument('--out-json', help='write the results here')
     return parser.parse_args(argv)
 
@@ -57,7 +61,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     args = parse_args(argv)
     class_names, _ = load_class_info(args)
     num_classes = len(class_names)
-    names = read_split(osp.join(args.data_root, args.split))
+    names = read_split(split_path(args.data_root, args.split))
     if args.part:
         names = names[split_part(args.part, len(names))]
     areas, without_mask = [], []
@@ -78,25 +82,30 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
                              f'its mask {mask_path} {mask.shape}')
         areas.append(label_areas(label, mask, num_classes, args.ignore_index))
     if not areas:
-        raise ValueError(f'no image of {args.split} has a mask under '
-                         f'{osp.join(args.data_root, args.mask_dir)}')
-    iou = class_iou_acc(np.sum(areas, axis=0))[0]
+        message = (f'no image of {args.split} has a mask under '
+                   f'{osp.join(args.data_root, args.mask_dir)}')
+        if args.masks == 'required':
+            raise ValueError(message)
+        print_log(f'{message}: no mIoU', logger='current')
+    iou = class_iou_acc(np.sum(areas, axis=0))[0] if areas else np.full(
+        num_classes, np.nan)
     report = {
         'label_dir': args.label_dir,
         'split': args.split,
         'part': args.part,
         'num_images': len(areas),
         'num_without_mask': len(without_mask),
-        'mIoU': round(float(np.nanmean(iou)) * 100, 4),
+        'mIoU': round(float(np.nanmean(iou)) * 100, 4) if areas else None,
         'per_class_iou': {
             n: None if np.isnan(v) else round(float(v) * 100, 4)
             for n, v in zip(class_names, iou)
         },
     }
-    print_log(f'{args.label_dir}: mIoU {report["mIoU"]:.2f} over '
-              f'{len(areas)} images of {args.split}'
-              + (f' (part {args.part})' if args.part else ''),
-              logger='current')
+    if areas:
+        print_log(f'{args.label_dir}: mIoU {report["mIoU"]:.2f} over '
+                  f'{len(areas)} images of {args.split}'
+                  + (f' (part {args.part})' if args.part else ''),
+                  logger='current')
     if args.out_json:
         save_json_atomic(args.out_json, report)
     return report

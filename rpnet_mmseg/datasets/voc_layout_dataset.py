@@ -1,6 +1,5 @@
 """The base of the datasets that read a VOC-layout tree by a split file."""
 import copy
-import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import mmengine.fileio as fileio
@@ -8,7 +7,7 @@ import numpy as np
 from mmseg.datasets import BaseSegDataset
 from mmseg.datasets.voc import PascalVOCDataset
 
-from ..fileio import read_split
+from ..fileio import image_file, read_split
 
 # What :meth:`VOCLayoutSegDataset.check` reports: ``(kind, message)``.
 Problem = Tuple[str, str]
@@ -45,7 +44,8 @@ class VOCLayoutSegDataset(BaseSegDataset):
         data_prefix (dict, optional): Image and mask folders under
             ``data_root``. Defaults to ``dict(img_path='JPEGImages',
             seg_map_path='SegmentationClass')``.
-        img_suffix (str): Image file suffix. Defaults to '.jpg'.
+        img_suffix (str | Sequence[str]): Image file suffix, or suffixes
+            tried in order. Defaults to '.jpg'.
         seg_map_suffix (str): Mask file suffix. Defaults to '.png'.
         **kwargs: Other arguments of :class:`BaseSegDataset` (``data_root``,
             ``metainfo``, ``pipeline``, ``test_mode``, ``lazy_init``,
@@ -163,10 +163,19 @@ class VOCLayoutSegDataset(BaseSegDataset):
         """
         return []
 
+    def image_file(self, name: str) -> str:
+        """The image file of ``name`` (it may not exist).
+
+        ``img_suffix`` may be a sequence of suffixes: the first file that
+        exists (:func:`rpnet_mmseg.fileio.image_file`).
+        """
+        return image_file(
+            self.data_prefix.get('img_path', None) or '', name,
+            self.img_suffix, self.backend_args)
+
     def _image_path(self, name: str) -> str:
         """The image file of ``name``; it must exist."""
-        img_dir = self.data_prefix.get('img_path', None) or ''
-        img_path = osp.join(img_dir, name + self.img_suffix)
+        img_path = self.image_file(name)
         if not fileio.exists(img_path, backend_args=self.backend_args):
             raise FileNotFoundError(f"image '{img_path}' listed in split "
                                     f"file '{self.ann_file}' does not exist")

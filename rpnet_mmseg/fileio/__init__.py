@@ -22,7 +22,9 @@ from .provenance import (ON_STALE, STAGE_FILE, StaleOutputError,
                          file_sha1, folder_state, make_producer, note_written,
                          read_record, same_producer, unknown_producer,
                          weights_sha1, written_files)
-from .split_format import check_image_name, read_split
+from .split_format import check_image_name, image_file, read_split, split_path
+from .tag_format import (CLASSES_FILE, IMAGE_SUFFIXES, TagTable, find_tag_file,
+                         read_tag_file, tag_vectors)
 
 __all__ = [
     'atomic_write', 'save_npz_atomic', 'save_text_atomic', 'save_json_atomic',
@@ -38,5 +40,7 @@ __all__ = [
     'file_sha1', 'folder_state', 'make_producer', 'read_record',
     'same_producer', 'unknown_producer', 'weights_sha1', 'note_written',
     'written_files', 'LabelMapError', 'check_label_map', 'read_split',
-    'check_image_name'
+    'check_image_name', 'image_file', 'split_path', 'CLASSES_FILE',
+    'IMAGE_SUFFIXES', 'TagTable', 'find_tag_file', 'read_tag_file',
+    'tag_vectors'
 ]

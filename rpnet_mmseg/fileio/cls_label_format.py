@@ -32,6 +32,7 @@ from mmengine import fileio
 from .array_reader import read_npz_bytes
 from .atomic import save_npz_atomic
 from .legacy_npy import NPY_MAGIC, NPZ_MAGIC, load_npy_restricted
+from .tag_format import CLASSES_FILE, is_tag_file, read_tag_file, tag_vectors
 
 __all__ = [
     'CLS_LABEL_FILE', 'LEGACY_CLS_LABEL_FILE', 'find_cls_label_file',
@@ -150,12 +151,15 @@ def _from_irn_npy(raw: bytes, path: str) -> Dict[str, np.ndarray]:
 def load_cls_labels(path: str,
                     backend_args: Optional[dict] = None
                     ) -> Dict[str, np.ndarray]:
-    """Read image-level labels: ``cls_labels.npz`` or IRN's ``.npy``.
+    """Read image-level labels: ``cls_labels.npz``, IRN's ``.npy``, or the
+    tags of a folder (``labels.csv`` / mmpretrain's ``.json``, with the
+    ``classes.txt`` beside it: :mod:`rpnet_mmseg.fileio.tag_format`).
 
     Args:
         path (str): The label file (see :func:`find_cls_label_file` for
-            the ``.npy`` fallback); its content, not its suffix, decides
-            how it is read.
+            the ``.npy`` fallback); a ``.csv`` or ``.json`` suffix is a tag
+            file, otherwise the content, not the suffix, decides how it is
+            read.
         backend_args (dict, optional): mmengine fileio backend arguments.
             Defaults to None.
 
@@ -171,6 +175,9 @@ def load_cls_labels(path: str,
         ValueError: If the file is malformed (the message names it).
     """
     path = find_cls_label_file(path, backend_args)
+    if is_tag_file(path):  # a folder's labels.csv / mmpretrain .json
+        return tag_vectors(
+            read_tag_file(path, osp.join(osp.dirname(path), CLASSES_FILE)))
     if not fileio.exists(path, backend_args=backend_args):
         raise FileNotFoundError(
             f"class label file (cls_label_file) '{path}' does not exist")

@@ -10,11 +10,12 @@ dropped and blank lines are skipped. Every name must be a plain file stem
 stage folder.
 """
 import os
-from typing import List, Optional
+import os.path as osp
+from typing import List, Optional, Sequence, Union
 
 from mmengine import fileio
 
-__all__ = ['check_image_name', 'read_split']
+__all__ = ['check_image_name', 'image_file', 'read_split', 'split_path']
 
 
 def _name_problem(name: str) -> Optional[str]:
@@ -92,3 +93,53 @@ def read_split(path: str,
         raise ValueError(f"{what} '{path}' lists no image (it is empty): "
                          'one image name a line')
     return names
+
+
+def split_path(data_root: str, path: str) -> str:
+    """Where a split file given relative to a dataset lies.
+
+    Absolute paths are kept; a relative one is under ``data_root``, or,
+    when no such file is there, relative to the working directory (the
+    split files a pipeline writes into its run folder, e.g.
+    ``work_dirs/x/splits/train.txt``).
+
+    Args:
+        data_root (str): The dataset folder.
+        path (str): The split file as configured.
+
+    Returns:
+        str: The path to read (the one under ``data_root`` when neither
+        exists, so that the error names it).
+    """
+    if not path or osp.isabs(path) or not data_root:
+        return path
+    under = osp.join(data_root, path)
+    if not fileio.exists(under) and osp.isfile(path):
+        return path
+    return under
+
+
+def image_file(folder: str,
+               name: str,
+               suffix: Union[str, Sequence[str]],
+               backend_args: Optional[dict] = None) -> str:
+    """The file of image ``name`` in ``folder``.
+
+    Args:
+        folder (str): The image folder.
+        name (str): The image name (file stem).
+        suffix (str | Sequence[str]): Its suffix, or the suffixes to try in
+            order (a folder of photos mixes ``.jpg`` and ``.png``).
+        backend_args (dict, optional): mmengine file backend arguments.
+
+    Returns:
+        str: ``folder/NAME+SUFFIX``: the first that exists, else the first
+        candidate (so that an error names it).
+    """
+    suffixes = [suffix] if isinstance(suffix, str) else list(suffix)
+    paths = [osp.join(folder, name + s) for s in suffixes]
+    if len(paths) > 1:
+        for path in paths:
+            if fileio.exists(path, backend_args=backend_args):
+                return path
+    return paths[0]

@@ -60,6 +60,14 @@ class StagePaths:
     pred_dir_crf = _Folder(
         'deeplab', 'preds_crf',
         doc='``NAME.png`` predictions after dense-CRF post-processing.')
+    pred_overlay_dir = _Folder(
+        'deeplab', 'pred_overlays', doc='Prediction overlay PNGs.')
+    unlabelled_pred_dir = _Folder(
+        'deeplab', 'preds_unlabelled',
+        doc='``NAME.png`` predictions of a folder\'s ``unlabelled/`` images.')
+    unlabelled_pred_overlay_dir = _Folder(
+        'deeplab', 'pred_overlays_unlabelled',
+        doc='Overlay PNGs of those predictions.')
 
     def cam_checkpoint(self, epochs: int) -> str:
         """The CAM network's checkpoint after ``epochs`` epochs.

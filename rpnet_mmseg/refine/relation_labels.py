@@ -20,7 +20,7 @@ kernel (sxy 50, srgb 5, compat 10), 10 mean-field iterations.
 a whole split (``tools/make_relation_labels.py``).
 """
 import os.path as osp
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -151,7 +151,7 @@ def write_relation_labels(data_root: str,
                           cam_dir: str,
                           out_dir: str,
                           img_dir: str = 'JPEGImages',
-                          img_suffix: str = '.jpg',
+                          img_suffix: Union[str, Sequence[str]] = '.jpg',
                           cls_label_file: Optional[str] = None,
                           fg_thresh: float = 0.30,
                           bg_thresh: float = 0.05,
@@ -172,12 +172,14 @@ def write_relation_labels(data_root: str,
 
     Args:
         data_root (str): Dataset root; relative paths below are under it.
-        ann_file (str): Split file (one image name per line).
+        ann_file (str): Split file (one image name per line; see
+            :func:`rpnet_mmseg.fileio.split_path`).
         cam_dir (str): Folder of CAM files, ``NAME.npz`` or IRN's
             ``NAME.npy`` (with ``keys`` and ``high_res``).
         out_dir (str): Output folder.
         img_dir (str): Image folder. Defaults to 'JPEGImages'.
-        img_suffix (str): Image file suffix. Defaults to '.jpg'.
+        img_suffix (str | Sequence[str]): Image file suffix, or suffixes
+            tried in order. Defaults to '.jpg'.
         cls_label_file (str, optional): Image-level labels,
             ``cls_labels.npz`` or IRN's ``cls_labels.npy`` (see
             :func:`rpnet_mmseg.fileio.load_cls_labels`): when given, each
@@ -206,8 +208,9 @@ def write_relation_labels(data_root: str,
     from mmengine.utils import track_parallel_progress, track_progress
 
     from ..fileio import (LABEL_SUFFIX, cam_path, check_or_record,
-                          find_cls_label_file, label_path, load_cls_labels,
-                          make_producer, read_record, read_split)
+                          find_cls_label_file, image_file, label_path,
+                          load_cls_labels, make_producer, read_record,
+                          read_split, split_path)
     from ..fileio.provenance import note_written, producer_identity
 
     params = relation_label_params(fg_thresh, bg_thresh, crf, ignore_index)
@@ -215,7 +218,7 @@ def write_relation_labels(data_root: str,
     def under_root(path):
         return path if osp.isabs(path) else osp.join(data_root, path)
 
-    names = read_split(under_root(ann_file))
+    names = read_split(split_path(data_root, ann_file))
     if not osp.isdir(cam_dir):
         raise FileNotFoundError(f'CAM folder not found: {cam_dir}')
     missing = [
@@ -246,7 +249,7 @@ def write_relation_labels(data_root: str,
             continue
         expected = None if cls_labels is None else _expected_keys(
             cls_labels, name, cls_label_file)
-        jobs.append((name, osp.join(under_root(img_dir), name + img_suffix),
+        jobs.append((name, image_file(under_root(img_dir), name, img_suffix),
                      cam_path(cam_dir, name), out_file, expected, params,
                      palette))
     # Listed before they are written: 'overwrite' deletes only these.

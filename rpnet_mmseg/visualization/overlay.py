@@ -15,7 +15,8 @@ VOC's black background.
 """
 import os
 import os.path as osp
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import (Any, Callable, Dict, List, Optional, Sequence, Tuple,
+                    Union)
 
 import matplotlib
 import mmcv
@@ -26,7 +27,8 @@ from mmengine import fileio
 from PIL import Image
 
 from ..fileio import (atomic_write, cam_label_map, cam_path, check_image_name,
-                      format_threshold, label_path, load_cam, note_written,
+                      format_threshold, image_file, label_path, load_cam,
+                      note_written,
                       read_mask, validate_cam_dict, voc_colormap)
 
 Panel = Tuple[str, np.ndarray]
@@ -288,7 +290,7 @@ def _save_overlays(draw: Callable[[str, np.ndarray, Optional[np.ndarray]],
                    out_dir: str,
                    max_images: Optional[int] = 8,
                    img_dir: str = 'JPEGImages',
-                   img_suffix: str = '.jpg',
+                   img_suffix: Union[str, Sequence[str]] = '.jpg',
                    mask_dir: str = 'SegmentationClass',
                    mask_suffix: str = '.png') -> List[str]:
     """Write ``draw(name, image, mask)`` to ``out_dir/NAME.png`` atomically.
@@ -305,7 +307,8 @@ def _save_overlays(draw: Callable[[str, np.ndarray, Optional[np.ndarray]],
             classes); None for all. Defaults to 8.
         img_dir (str): Image folder under ``data_root``.
             Defaults to 'JPEGImages'.
-        img_suffix (str): Image file suffix. Defaults to '.jpg'.
+        img_suffix (str | Sequence[str]): Image file suffix, or suffixes
+            tried in order. Defaults to '.jpg'.
         mask_dir (str): Mask folder under ``data_root``; ``mask`` is None
             where ``data_root/mask_dir/NAME{mask_suffix}`` does not exist.
             Defaults to 'SegmentationClass'.
@@ -331,7 +334,8 @@ def _save_overlays(draw: Callable[[str, np.ndarray, Optional[np.ndarray]],
     written = []
     for name in names:
         image = mmcv.imfrombytes(
-            fileio.get(osp.join(data_root, img_dir, name + img_suffix)),
+            fileio.get(
+                image_file(osp.join(data_root, img_dir), name, img_suffix)),
             channel_order='rgb')
         mask_file = osp.join(data_root, mask_dir, name + mask_suffix)
         mask = read_mask(mask_file) if fileio.exists(mask_file) else None

@@ -164,3 +164,83 @@ def tiny_pipeline(cfg, root, data_root):
             options.update(stage.get('cfg_options') or {})
             stage['cfg_options'] = options
     return cfg
+
+
+FOLDER_CLASSES = {1: 'red', 2: 'green', 3: 'blue'}
+
+
+def build_folder_tree(root, num_images=30, num_masks=5, num_unlabelled=3,
+                      tags='csv', seed=0):
+    """A folder of tagged photos ("Your own data"): ``images/`` (``.jpg``
+    and ``.png``, one name with a space), the tags as ``labels.csv`` (both
+    separators, one background-only row) or mmpretrain's ``labels.json``,
+    ``classes.txt`` in another order than the sorted tags, ``num_masks``
+    masks and ``num_unlabelled`` untagged images. Returns the image names.
+    """
+    rng = np.random.default_rng(seed)
+    order = ['red', 'blue', 'green']  # classes.txt: not sorted
+    with open(osp.join(_mkdir(root), 'classes.txt'), 'w') as f:
+        f.write('\n'.join(order) + '\n')
+    names, rows = [], []
+    for i in range(num_images):
+        classes = _classes(i) if i < num_images - 1 else []  # background
+        name = f'photo {i:02d}' if i == 3 else f'img_{i:02d}'
+        img, mask = _draw(rng, classes)
+        mask = np.vectorize(lambda v: 0 if v == 0 else 1 + order.index(
+            FOLDER_CLASSES[v]))(mask).astype(np.uint8)
+        suffix = '.png' if i % 5 == 0 else '.jpg'
+        path = osp.join(_mkdir(root, 'images'), name + suffix)
+        Image.fromarray(img).save(path, **({'quality': 95}
+                                           if suffix == '.jpg' else {}))
+        if i < num_masks:
+            Image.fromarray(mask).save(
+                osp.join(_mkdir(root, 'masks'), name + '.png'))
+        names.append(name)
+        rows.append((name + suffix, [FOLDER_CLASSES[c] for c in classes]))
+    for i in range(num_unlabelled):
+        img, _ = _draw(rng, [1 + i % 3])
+        Image.fromarray(img).save(
+            osp.join(_mkdir(root, 'unlabelled'), f'new_{i}.jpg'))
+    if tags == 'csv':
+        with open(osp.join(root, 'labels.csv'), 'w') as f:
+            f.write('image,labels\n')
+            for i, (file, tags_) in enumerate(rows):
+                sep = ';' if i % 8 == 4 else ' '
+                f.write(f'{file},{sep.join(tags_)}\n')
+    else:
+        data_list = [{'img_path': f'images/{file}',
+                      'gt_label': [order.index(t) for t in tags_]}
+                     for file, tags_ in rows]
+        with open(osp.join(root, 'labels.json'), 'w') as f:
+            json.dump({'metainfo': {'classes': order},
+                       'data_list': data_list}, f)
+    return names
+
+
+def _mkdir(*parts):
+    path = osp.join(*parts)
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def tiny_folder_pipeline(cfg, root, data_root):
+    """Point the folder pipeline at a tiny folder and shrink every stage."""
+    cfg.work_dir = root
+    cfg.data_root = data_root
+    kinds = {cfg.cam_config: 'cam', cfg.irn_config: 'irn',
+             cfg.seg_config: 'seg', cfg.seg_crf_config: 'seg'}
+    for stage in cfg.stages.values():
+        if stage.get('config') in kinds:
+            options = dict(tiny_options(kinds[stage['config']]))
+            if kinds[stage['config']] == 'seg':
+                # no val loop in a folder, no resize in its test pipeline;
+                # the backbone starts from the run's CAM network (as in the
+                # demo)
+                for key in list(options):
+                    if key.startswith(('val_', 'train_cfg.val',
+                                       'model.backbone.init_cfg',
+                                       'test_dataloader.dataset.pipeline')):
+                        options.pop(key)
+            options.update(stage.get('cfg_options') or {})
+            stage['cfg_options'] = options
+    return cfg
