@@ -267,3 +267,35 @@ def make_dataset(tiny_voc):
         return ImageLevelSegDataset(**cfg)
 
     return _make
+
+
+@pytest.fixture
+def tagged_folder(tmp_path):
+    """A builder of tiny folders of tagged photos ("Your own data").
+
+    ``make(rows=..., classes=..., masks=...)`` writes ``images/`` (a file
+    per CSV row), ``labels.csv``, ``classes.txt`` and ``masks/NAME.png``
+    (ones, 10 x 12) under ``tmp_path/photos`` and returns its path. The
+    default rows: ``a.jpg`` cat, ``b.png`` dog;cat, ``my c.jpg`` dog,
+    ``e.jpg`` no tag; classes ``dog``, ``cat``; a mask for ``a``.
+    """
+
+    def make(rows=('a.jpg,cat', 'b.png,dog;cat', 'my c.jpg,dog', 'e.jpg,'),
+             classes='dog\ncat\n', masks=('a', )):
+        root = str(tmp_path / 'photos')
+        os.makedirs(osp.join(root, 'images'), exist_ok=True)
+        for row in rows:
+            Image.fromarray(np.full((10, 12, 3), 100, np.uint8)).save(
+                osp.join(root, 'images', row.split(',')[0]))
+        with open(osp.join(root, 'labels.csv'), 'w') as f:
+            f.write('image,labels\n' + '\n'.join(rows) + '\n')
+        if classes:
+            with open(osp.join(root, 'classes.txt'), 'w') as f:
+                f.write(classes)
+        for name in masks:
+            os.makedirs(osp.join(root, 'masks'), exist_ok=True)
+            Image.fromarray(np.ones((10, 12), np.uint8)).save(
+                osp.join(root, 'masks', name + '.png'))
+        return root
+
+    return make

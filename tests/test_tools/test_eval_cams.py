@@ -174,3 +174,38 @@ def test_part_scores_every_other_line(voc_root, eval_cams):
     with pytest.raises(ValueError, match=r"--part '2/2'"):
         eval_cams.main(['--cam-dir', cam_dir, '--data-root', data_root,
                         '--split', SPLIT, '--part', '2/2'])
+
+
+def test_optional_masks_score_the_masked_images_and_else_say_so(
+        tmp_path, voc_root, eval_cams):
+    """``--masks optional``: a split with some masks scores those; one with
+    none gives no mIoU and the default threshold, said in the report, and
+    still draws the overlays (of images of any suffix)."""
+    data_root, cam_dir = voc_root
+    some = eval_cams.main([
+        '--cam-dir', cam_dir, '--data-root', data_root, '--split',
+        'ImageSets/Segmentation/train.txt', '--masks', 'optional',
+        '--thresholds', '0.05', '0.15', '0.5'])
+    # c and d have no mask: a and b alone, as train_dev gives
+    assert some['num_images'] == 2 and some['mIoU'] == pytest.approx(70.0)
+    for name in os.listdir(osp.join(data_root, 'SegmentationClass')):
+        os.remove(osp.join(data_root, 'SegmentationClass', name))
+    os.replace(osp.join(data_root, 'JPEGImages', 'a.jpg'),
+               osp.join(data_root, 'JPEGImages', 'a.png'))
+    out_json = str(tmp_path / 'none.json')
+    overlays = str(tmp_path / 'overlays')
+    none = eval_cams.main([
+        '--cam-dir', cam_dir, '--data-root', data_root, '--split', SPLIT,
+        '--masks', 'optional', '--default-threshold', '0.4',
+        '--img-suffix', '.jpg', '.png', '--out-json', out_json,
+        '--overlay-dir', overlays, '--num-overlays', '2'])
+    assert none['mIoU'] is None and none['best_threshold'] == 0.4
+    assert none['threshold_rule'] == 'default (no masks)'
+    assert none['num_without_mask'] == 2
+    with open(out_json) as f:
+        assert json.load(f) == none
+    assert sorted(n for n in os.listdir(overlays)
+                  if not n.startswith('.')) == ['a.png', 'b.png']
+    with pytest.raises(FileNotFoundError, match='no ground-truth mask'):
+        eval_cams.main(['--cam-dir', cam_dir, '--data-root', data_root,
+                        '--split', SPLIT])

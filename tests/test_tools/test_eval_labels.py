@@ -54,3 +54,23 @@ def test_scores_files_and_halves(tmp_path):
     os.remove(osp.join(labels, 'a.png'))
     res = _run(*common)
     assert res.returncode != 0 and 'a.png: no label map for a' in res.stderr
+
+
+def test_a_split_without_masks_is_said_not_failed_when_optional(tmp_path):
+    root, labels = str(tmp_path / 'data'), str(tmp_path / 'labels')
+    _png(osp.join(labels, 'a.png'), np.zeros((2, 2)))
+    split = osp.join(root, 'dev.txt')
+    os.makedirs(root)
+    with open(split, 'w') as f:
+        f.write('a\n')
+    common = ['--label-dir', labels, '--data-root', root, '--split', split,
+              '--classes', 'bg', 'x']
+    proc = _run(*common)
+    assert proc.returncode != 0 and 'has a mask' in proc.stderr
+    out = str(tmp_path / 'out.json')
+    proc = _run(*common, '--masks', 'optional', '--out-json', out)
+    assert proc.returncode == 0, proc.stderr
+    assert 'no mIoU' in proc.stdout + proc.stderr
+    with open(out) as f:
+        report = json.load(f)
+    assert report['mIoU'] is None and report['num_without_mask'] == 1
