@@ -26,10 +26,12 @@ img_suffixes = ['.jpg', '.jpeg', '.png', '.bmp', '.JPG', '.JPEG', '.PNG']
 train_split = {'train_dataloader.dataset.ann_file': '{data_split[train]}'}
 cam_split = {'test_dataloader.dataset.ann_file': '{data_split[train]}'}
 val_split = {'test_dataloader.dataset.ann_file': '{data_split[val]}'}
+# unlabelled/ may be empty or absent: no padded sampler, nothing to score
 unlabelled = {
     'test_dataloader.dataset.ann_file': '',
     'test_dataloader.dataset.data_prefix': dict(
-        img_path='unlabelled', seg_map_path='masks')
+        img_path='unlabelled', seg_map_path='masks'),
+    'test_dataloader.sampler.round_up': False,
 }
 cam_classes = {'model.head.num_classes': '{data_split[num_fg_classes]}'}
 seg_classes = {'model.decode_head.num_classes': '{data_split[num_classes]}'}
@@ -108,7 +110,10 @@ stages = dict(
     seg_preds_unlabelled=dict(
         kind='test', config=seg_crf_config, checkpoint='seg_train',
         output='unlabelled_pred_dir',
-        cfg_options={**seg_classes, **train_split, **unlabelled}),
+        cfg_options={
+            **seg_classes, **train_split, **unlabelled,
+            'test_evaluator': [dict(type='LabelPNGWriter', output_dir='')]
+        }),
     unlabelled_overlays=dict(
         kind='script', script='tools/draw_overlays.py', config=seg_config,
         args=['--label-dir', '{unlabelled_pred_dir}', '--no-cams',

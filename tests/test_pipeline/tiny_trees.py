@@ -170,17 +170,20 @@ FOLDER_CLASSES = {1: 'red', 2: 'green', 3: 'blue'}
 
 
 def build_folder_tree(root, num_images=30, num_masks=5, num_unlabelled=3,
-                      tags='csv', seed=0):
+                      tags='csv', classes_txt=True, seed=0):
     """A folder of tagged photos ("Your own data"): ``images/`` (``.jpg``
     and ``.png``, one name with a space), the tags as ``labels.csv`` (both
     separators, one background-only row) or mmpretrain's ``labels.json``,
-    ``classes.txt`` in another order than the sorted tags, ``num_masks``
-    masks and ``num_unlabelled`` untagged images. Returns the image names.
+    ``classes.txt`` in another order than the sorted tags (or that order in
+    the JSON's metainfo alone), masks for every sixth image
+    (``num_masks``) and ``num_unlabelled`` untagged images. Returns the
+    image names.
     """
     rng = np.random.default_rng(seed)
     order = ['red', 'blue', 'green']  # classes.txt: not sorted
-    with open(osp.join(_mkdir(root), 'classes.txt'), 'w') as f:
-        f.write('\n'.join(order) + '\n')
+    if classes_txt:
+        with open(osp.join(_mkdir(root), 'classes.txt'), 'w') as f:
+            f.write('\n'.join(order) + '\n')
     names, rows = [], []
     for i in range(num_images):
         classes = _classes(i) if i < num_images - 1 else []  # background
@@ -192,7 +195,7 @@ def build_folder_tree(root, num_images=30, num_masks=5, num_unlabelled=3,
         path = osp.join(_mkdir(root, 'images'), name + suffix)
         Image.fromarray(img).save(path, **({'quality': 95}
                                            if suffix == '.jpg' else {}))
-        if i < num_masks:
+        if i % 6 == 0 and i < 6 * num_masks:
             Image.fromarray(mask).save(
                 osp.join(_mkdir(root, 'masks'), name + '.png'))
         names.append(name)
