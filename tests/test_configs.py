@@ -51,7 +51,10 @@ def num_classes_of(cfg: Config) -> int:
     for key in ('head', 'decode_head'):
         if key in cfg.model and 'num_classes' in cfg.model[key]:
             return cfg.model[key].num_classes
-    return len(cfg.train_dataloader.dataset.metainfo['classes'])
+    metainfo = cfg.train_dataloader.dataset.get('metainfo')
+    if not metainfo:  # a folder dataset: its classes come from its files
+        return 4
+    return len(metainfo['classes'])
 
 
 def training_batch(cfg: Config, size: int = 64, num_images: int = 4):

@@ -18,8 +18,6 @@ irn_config = 'configs/irn/irn_effnetlite0_1xb8-3ep_folder-192x192.py'
 seg_config = ('configs/deeplab/'
               'deeplab-largefov_effnetlite0-d16_1xb8-300it_folder-pseudo-'
               '256x256.py')
-seg_crf_config = ('configs/deeplab/deeplab-largefov-crf_effnetlite0-d16_'
-                  '1xb8-300it_folder-pseudo-256x256.py')
 img_suffixes = ['.jpg', '.jpeg', '.png', '.bmp', '.JPG', '.JPEG', '.PNG']
 # Every stage that reads a split names it through data_split's report, so
 # that a new split reruns it.
@@ -96,9 +94,10 @@ stages = dict(
                    output='pred_dir',
                    cfg_options={**seg_classes, **train_split, **val_split},
                    report={'DeepLab (val)': 'mIoU'}),
-    seg_preds_crf=dict(kind='test', config=seg_crf_config,
+    seg_preds_crf=dict(kind='test', config=seg_config,
                        checkpoint='seg_train', output='pred_dir_crf',
-                       cfg_options={**seg_classes, **train_split,
+                       cfg_options={'model.test_cfg.with_crf': True,
+                                    **seg_classes, **train_split,
                                     **val_split},
                        report={'DeepLab + CRF (val)': 'mIoU'}),
     pred_overlays=dict(
@@ -108,9 +107,10 @@ stages = dict(
         cfg_options={**seg_classes, **train_split, **val_split},
         output='pred_overlay_dir'),
     seg_preds_unlabelled=dict(
-        kind='test', config=seg_crf_config, checkpoint='seg_train',
+        kind='test', config=seg_config, checkpoint='seg_train',
         output='unlabelled_pred_dir',
         cfg_options={
+            'model.test_cfg.with_crf': True,
             **seg_classes, **train_split, **unlabelled,
             'test_evaluator': [dict(type='LabelPNGWriter', output_dir='')]
         }),

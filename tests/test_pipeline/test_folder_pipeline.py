@@ -100,3 +100,28 @@ def test_folder_pipeline_to_predictions_and_overlays(tmp_path, capfd,
         # the split reruns; every stage after it waits for its report
         assert runner.verdicts['data_split'] == 'changed'
         assert 'done' not in list(runner.verdicts.values())
+
+
+def test_paper_folder_pipeline_swaps_only_the_networks(tmp_path):
+    """The paper variant runs the same stages; each of its stage configs
+    reads the folder through the folder datasets."""
+    from rpnet_mmseg.datasets import build_lazy
+    cpu = load_pipeline(FOLDER)
+    paper = load_pipeline(FOLDER.replace('_folder.py', '_folder-paper.py'))
+    assert list(paper.stages) == list(cpu.stages) == STAGES
+    data = str(tmp_path / 'photos')
+    build_folder_tree(data, num_images=6, num_masks=1, num_unlabelled=0)
+    for name, stage in paper.stages.items():
+        assert stage.get('cfg_options') is None or set(
+            cpu.stages[name].get('cfg_options') or {}) <= set(
+                stage['cfg_options']), name
+        if not stage.get('config'):
+            continue
+        assert stage['config'] != cpu.stages[name]['config']
+        assert osp.isfile(osp.join(REPO, stage['config']))
+        from mmengine.config import Config
+        cfg = Config.fromfile(osp.join(REPO, stage['config']))
+        for key in ('train_dataloader', 'test_dataloader'):
+            ds_cfg = dict(cfg[key].dataset, data_root=data, ann_file='')
+            assert build_lazy(ds_cfg).metainfo['classes'] == (
+                'background', 'red', 'blue', 'green')

@@ -231,7 +231,7 @@ def tiny_folder_pipeline(cfg, root, data_root):
     cfg.work_dir = root
     cfg.data_root = data_root
     kinds = {cfg.cam_config: 'cam', cfg.irn_config: 'irn',
-             cfg.seg_config: 'seg', cfg.seg_crf_config: 'seg'}
+             cfg.seg_config: 'seg'}
     for stage in cfg.stages.values():
         if stage.get('config') in kinds:
             options = dict(tiny_options(kinds[stage['config']]))
