@@ -96,10 +96,18 @@ def folder_metainfo(data_root: str, tag_file: Optional[str] = None,
 
 
 class _TaggedFolder:
-    """What both folder datasets add to their VOC-layout base."""
+    """What both folder datasets add to their VOC-layout base: the
+    arguments below, then the base's (``cls_label_file`` is the tag file
+    where the base reads image-level labels)."""
+    # Whether the base reads image-level labels (``cls_label_file``).
+    reads_tags = False
 
-    def _folder_init(self, kwargs: dict, tag_file: Optional[str],
-                     classes_file: str, allow_empty: bool) -> dict:
+    def __init__(self,
+                 ann_file: str = '',
+                 tag_file: Optional[str] = None,
+                 classes_file: str = CLASSES_FILE,
+                 allow_empty: bool = False,
+                 **kwargs) -> None:
         data_root = kwargs.get('data_root') or ''
         self.tag_file = tag_file or osp.basename(find_tag_file(data_root))
         self.classes_file = classes_file
@@ -110,7 +118,9 @@ class _TaggedFolder:
         kwargs['metainfo'] = folder_metainfo(data_root, self.tag_file,
                                              classes_file,
                                              kwargs.get('metainfo'))
-        return kwargs
+        if self.reads_tags:
+            kwargs['cls_label_file'] = self.tag_file
+        super().__init__(ann_file=ann_file, **kwargs)
 
     def _join_prefix(self) -> None:
         """Join as mmengine does; a split file may also lie in a run
@@ -170,16 +180,7 @@ class TaggedFolderDataset(_TaggedFolder, ImageLevelSegDataset):
             ``img_suffix`` to the usual image suffixes.
     """
 
-    def __init__(self,
-                 ann_file: str = '',
-                 tag_file: Optional[str] = None,
-                 classes_file: str = CLASSES_FILE,
-                 allow_empty: bool = False,
-                 **kwargs) -> None:
-        kwargs = self._folder_init(kwargs, tag_file, classes_file,
-                                   allow_empty)
-        super().__init__(
-            ann_file=ann_file, cls_label_file=self.tag_file, **kwargs)
+    reads_tags = True
 
     def load_data_list(self) -> List[dict]:
         """As :class:`ImageLevelSegDataset`; nothing for an empty folder
@@ -235,16 +236,6 @@ class TaggedFolderSegDataset(_TaggedFolder, PseudoLabelSegDataset):
             all) gives an empty dataset. Defaults to False.
         **kwargs: Other arguments of :class:`PseudoLabelSegDataset`.
     """
-
-    def __init__(self,
-                 ann_file: str = '',
-                 tag_file: Optional[str] = None,
-                 classes_file: str = CLASSES_FILE,
-                 allow_empty: bool = False,
-                 **kwargs) -> None:
-        kwargs = self._folder_init(kwargs, tag_file, classes_file,
-                                   allow_empty)
-        super().__init__(ann_file=ann_file, **kwargs)
 
     def load_data_list(self) -> List[dict]:
         """Pair each image with its label map; without a label-map folder

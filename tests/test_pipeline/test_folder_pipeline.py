@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from rpnet_mmseg.pipeline import PipelineRunner, load_pipeline
-from tiny_trees import build_folder_tree, tiny_folder_pipeline
+from tiny_trees import build_folder_tree, tiny_pipeline
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 FOLDER = osp.join(REPO, 'configs', 'pipelines',
@@ -44,7 +44,7 @@ def test_folder_pipeline_to_predictions_and_overlays(tmp_path, capfd,
     data, run = str(tmp_path / 'photos'), str(tmp_path / 'run')
     names = build_folder_tree(data, tags=tags, classes_txt=tags == 'csv',
                               num_unlabelled=3 if tags == 'csv' else 0)
-    cfg = tiny_folder_pipeline(load_pipeline(FOLDER), run, data)
+    cfg = tiny_pipeline(load_pipeline(FOLDER), run, data, folder=True)
     runner = PipelineRunner(cfg, REPO, gpus=2)
     runner.run()
     out = capfd.readouterr().out

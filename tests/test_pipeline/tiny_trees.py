@@ -152,8 +152,13 @@ def tiny_options(kind):
     }
 
 
-def tiny_pipeline(cfg, root, data_root):
-    """Point a pipeline config at a tiny tree and shrink every stage."""
+def tiny_pipeline(cfg, root, data_root, folder=False):
+    """Point a pipeline config at a tiny tree and shrink every stage.
+
+    ``folder``: the folder pipeline's DeepLab has no val loop and no resize
+    in its test pipeline, and starts from the run's CAM network (as the
+    demo's does).
+    """
     cfg.work_dir = root
     cfg.data_root = data_root
     kinds = {cfg.cam_config: 'cam', cfg.irn_config: 'irn',
@@ -161,6 +166,11 @@ def tiny_pipeline(cfg, root, data_root):
     for stage in cfg.stages.values():
         if stage.get('config') in kinds:
             options = dict(tiny_options(kinds[stage['config']]))
+            if folder and kinds[stage['config']] == 'seg':
+                drop = ('val_', 'train_cfg.val', 'model.backbone.init_cfg',
+                        'test_dataloader.dataset.pipeline')
+                options = {k: v for k, v in options.items()
+                           if not k.startswith(drop)}
             options.update(stage.get('cfg_options') or {})
             stage['cfg_options'] = options
     return cfg
@@ -224,26 +234,3 @@ def _mkdir(*parts):
     path = osp.join(*parts)
     os.makedirs(path, exist_ok=True)
     return path
-
-
-def tiny_folder_pipeline(cfg, root, data_root):
-    """Point the folder pipeline at a tiny folder and shrink every stage."""
-    cfg.work_dir = root
-    cfg.data_root = data_root
-    kinds = {cfg.cam_config: 'cam', cfg.irn_config: 'irn',
-             cfg.seg_config: 'seg'}
-    for stage in cfg.stages.values():
-        if stage.get('config') in kinds:
-            options = dict(tiny_options(kinds[stage['config']]))
-            if kinds[stage['config']] == 'seg':
-                # no val loop in a folder, no resize in its test pipeline;
-                # the backbone starts from the run's CAM network (as in the
-                # demo)
-                for key in list(options):
-                    if key.startswith(('val_', 'train_cfg.val',
-                                       'model.backbone.init_cfg',
-                                       'test_dataloader.dataset.pipeline')):
-                        options.pop(key)
-            options.update(stage.get('cfg_options') or {})
-            stage['cfg_options'] = options
-    return cfg
