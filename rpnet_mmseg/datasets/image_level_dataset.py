@@ -231,7 +231,7 @@ class ImageLevelSegDataset(VOCLayoutSegDataset):
     def _parse_label(self, name: str, cls_labels: dict) -> np.ndarray:
         """Check and convert the label vector of one image."""
         if name not in cls_labels:
-            raise KeyError(f"image '{name}' of split file '{self.ann_file}' "
+            raise KeyError(f"image '{name}' of {self.split_source} "
                            f"has no entry in '{self.cls_label_file}'")
         label = np.asarray(cls_labels[name], dtype=np.float32)
         if label.ndim != 1 or label.size != self.num_fg_classes:
@@ -270,14 +270,14 @@ class ImageLevelSegDataset(VOCLayoutSegDataset):
                     name, img_path, seg_map_path, gt_label=gt_label))
         if unlabelled and not data_list:
             raise ValueError(
-                f'none of the {len(names)} image(s) of split file '
-                f"'{self.ann_file}' has a positive class in "
+                f'none of the {len(names)} image(s) of {self.split_source} '
+                "has a positive class in "
                 f"'{self.cls_label_file}' (e.g. "
                 f'{unlabelled[:_MAX_NAMES_IN_LOG]}): nothing to train or test '
                 'on')
         if unlabelled:
             print_log(
-                f'{len(unlabelled)} image(s) of {self.ann_file} have no '
+                f'{len(unlabelled)} image(s) of {self.split_source} have no '
                 f'positive class and are skipped, e.g. '
                 f'{unlabelled[:_MAX_NAMES_IN_LOG]}',
                 logger='current',

@@ -145,8 +145,8 @@ class PseudoLabelSegDataset(VOCLayoutSegDataset):
             self._report_missing(missing, len(names), seg_dir)
         if not data_list:
             raise FileNotFoundError(
-                f'none of the {len(names)} image(s) of split file '
-                f"'{self.ann_file}' has a label map "
+                f'none of the {len(names)} image(s) of {self.split_source} '
+                "has a label map "
                 f"'{seg_dir}/NAME{self.seg_map_suffix}': nothing to train "
                 'on (did the previous stage write to another folder?)')
         return data_list
@@ -156,8 +156,8 @@ class PseudoLabelSegDataset(VOCLayoutSegDataset):
         """Raise on (or log) the images of the split without a label map."""
         shown = ', '.join(missing[:_MAX_NAMES]) + (
             ', ...' if len(missing) > _MAX_NAMES else '')
-        what = (f'{len(missing)} of {total} image(s) of split file '
-                f"'{self.ann_file}' have no label map "
+        what = (f'{len(missing)} of {total} image(s) of '
+                f"{self.split_source} have no label map "
                 f"'{seg_dir}/NAME{self.seg_map_suffix}': {shown}")
         if self.skip_missing:
             print_log(f'{what}; skipped (skip_missing=True)',

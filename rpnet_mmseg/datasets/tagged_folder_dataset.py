@@ -132,6 +132,13 @@ class _TaggedFolder:
         if not is_abs(self.classes_file):
             self.classes_file = osp.join(self.data_root, self.classes_file)
 
+    @property
+    def split_source(self) -> str:
+        """str: The split file, or the image folder without one."""
+        if self.ann_file:
+            return super().split_source
+        return f"image folder '{self.data_prefix.get('img_path', '')}'"
+
     def image_names(self) -> List[str]:
         """The split file's names, or every image of the image folder."""
         if self.ann_file:

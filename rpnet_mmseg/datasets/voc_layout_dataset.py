@@ -111,6 +111,11 @@ class VOCLayoutSegDataset(BaseSegDataset):
             self.ann_file, self.backend_args, what='split file (ann_file)')
 
     @property
+    def split_source(self) -> str:
+        """str: Where the image names come from, for messages."""
+        return f"split file '{self.ann_file}'"
+
+    @property
     def seg_map_dir(self) -> Optional[str]:
         """str: The folder the label maps are read from (None: no masks)."""
         return self.data_prefix.get('seg_map_path', None)
