@@ -77,8 +77,7 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from rpnet_mmseg.evaluation import DeadStageError, check_cam_run  # noqa
-from rpnet_mmseg.fileio import (CLS_LABEL_FILE, load_cls_labels,  # noqa
-                                read_split, save_json_atomic)
+from rpnet_mmseg.fileio import read_split, save_json_atomic  # noqa: E402
 from rpnet_mmseg.pipeline import (PipelineLockedError,  # noqa: E402
                                   PipelineRunner, StageFailedError,
                                   StagePaths, load_pipeline,
@@ -214,22 +213,13 @@ class Demo:
         return cfg
 
 
-def num_train_images(demo: Demo, names: List[str], subset: float,
-                     seed: int) -> int:
-    """Training images kept by ``subset_fraction``, as the dataset does."""
-    if subset >= 1:
-        return len(names)
-    from rpnet_mmseg.datasets import select_class_subset
-    labels = load_cls_labels(
-        osp.join(ROOT, demo.data_root, CLS_LABEL_FILE))
-    matrix = np.stack([labels[n] for n in names])
-    return len(select_class_subset(matrix, subset, seed=seed))
-
-
-def read_json(path: str) -> Dict:
-    """Load a JSON file (relative to the repository root)."""
-    with open(osp.join(ROOT, path)) as f:
-        return json.load(f)
+def num_train_images(runner: PipelineRunner) -> int:
+    """Training images of the CAM stage: its dumped config's dataset."""
+    from mmseg.registry import DATASETS
+    cfg = Config.fromfile(runner.abs(
+        runner.config_file('cam_train')))
+    dataset = DATASETS.build(dict(cfg.train_dataloader.dataset, pipeline=[]))
+    return len(dataset)
 
 
 def cross_validated_miou(halves: Sequence[Dict]) -> float:
@@ -259,7 +249,7 @@ def run_pipeline(demo: Demo, name: str, seed: int, subset: float,
     """
     runner = PipelineRunner(
         demo.pipeline(name, seed, subset, segmentation_bound), ROOT)
-    paths = demo.paths(name, seed, subset)
+    paths = runner.paths
     names = demo.split_names('ImageSets/Segmentation/train.txt')
     check = partial(check_cam_run, osp.join(ROOT, paths.cam_dir), names,
                     f'{name} seed {seed}', osp.join(ROOT, paths.cam_work_dir))
@@ -274,71 +264,58 @@ def stage_seconds(runner: PipelineRunner, *stages: str) -> float:
                      for s in stages))
 
 
-def cam_result(demo: Demo, runner: PipelineRunner, name: str, seed: int,
+def cam_result(runner: PipelineRunner, name: str, seed: int,
                subset: float) -> Dict:
-    """The CAM stage's numbers of one run (from its stage JSONs)."""
-    paths = demo.paths(name, seed, subset)
-    full = read_json(osp.join(paths.root, 'cam_eval_train_dev.json'))
-    halves = [read_json(osp.join(paths.root, f'cam_eval_half{k}.json'))
-              for k in range(2)]
-    cfg = Config.fromfile(osp.join(ROOT, EXPERIMENTS[name][0]))
+    """The CAM stage's numbers of one run (from the runner's records)."""
+    full = runner.json_of('cam_eval')
+    halves = [runner.json_of(f'cam_eval_half{k}') for k in range(2)]
+    cfg = Config.fromfile(runner.abs(
+        runner.config_file('cam_train')))
     epochs = cfg.train_cfg.max_epochs
     imgs_per_sample = 2 if cfg.train_dataloader.dataset.get('paired') else 1
-    names = demo.split_names('ImageSets/Segmentation/train.txt')
     return dict(
         model=name,
         fraction=subset,
         seed=seed,
-        cam_dir=paths.cam_dir,
+        cam_dir=runner.output('cams'),
         cam_miou=full['mIoU'],
         best_threshold=full['best_threshold'],
         cam_miou_fixed_t=full['sweep'][f'{FIXED_T:.2f}'],
         cam_miou_cv=cross_validated_miou(halves),
         epochs=epochs,
-        image_passes=epochs * imgs_per_sample *
-        num_train_images(demo, names, subset, seed),
+        image_passes=epochs * imgs_per_sample * num_train_images(runner),
         train_s=stage_seconds(runner, 'cam_train'),
         cam_s=stage_seconds(runner, 'cams'),
         eval_s=stage_seconds(runner, 'cam_eval', 'cam_eval_half0',
                              'cam_eval_half1'))
 
 
-def refine_result(demo: Demo, runner: PipelineRunner, name: str,
-                  seed: int) -> Dict:
+def refine_result(runner: PipelineRunner) -> Dict:
     """The IRN stage's numbers of one run."""
-    paths = demo.paths(name, seed)
-    crf = [read_json(osp.join(paths.root, f'cam_crf_eval_half{k}.json'))
-           for k in range(2)]
+    crf = [runner.json_of(f'cam_crf_eval_half{k}') for k in range(2)]
     return dict(
-        relation_label_dir=paths.relation_label_dir,
-        pseudo_label_dir=paths.pseudo_label_dir,
-        pseudo_label_overlay_dir=paths.pseudo_label_overlay_dir,
-        pseudo_label_miou=miou_of(read_json(
-            runner.metrics_json(runner.stage_named('pseudo_labels')))),
-        pseudo_label_miou_half1=read_json(
-            osp.join(paths.root, 'pseudo_label_eval_half1.json'))['mIoU'],
+        relation_label_dir=runner.output('relation_labels'),
+        pseudo_label_dir=runner.output('pseudo_labels'),
+        pseudo_label_overlay_dir=runner.output('pseudo_label_overlays'),
+        pseudo_label_miou=miou_of(runner.json_of('pseudo_labels')),
+        pseudo_label_miou_half1=runner.json_of(
+            'pseudo_label_eval_half1')['mIoU'],
         cam_crf_miou_cv=float(np.mean([c['mIoU'] for c in crf])),
-        cam_threshold_t0=read_json(osp.join(
-            paths.root, 'cam_eval_half0.json'))['best_threshold'],
+        cam_threshold_t0=runner.json_of('cam_eval_half0')['best_threshold'],
         relation_label_s=stage_seconds(runner, 'relation_labels'),
         irn_train_s=stage_seconds(runner, 'irn_train'),
         pseudo_label_s=stage_seconds(runner, 'pseudo_labels'))
 
 
-def segment_result(demo: Demo, runner: PipelineRunner, name: str,
-                   seed: int) -> Dict:
+def segment_result(runner: PipelineRunner, name: str, seed: int) -> Dict:
     """The segmentation stage's numbers of one run."""
-    paths = demo.paths(name, seed)
-    ckpt = runner.read_record('seg_train')['output']
     return dict(
         cam_run=f'{name}/seed_{seed}',
-        checkpoint=ckpt,
-        pred_dir=paths.pred_dir,
-        pred_dir_crf=paths.pred_dir_crf,
-        miou=miou_of(read_json(runner.metrics_json(
-            runner.stage_named('seg_preds')))),
-        miou_crf=miou_of(read_json(runner.metrics_json(
-            runner.stage_named('seg_preds_crf')))),
+        checkpoint=runner.output('seg_train'),
+        pred_dir=runner.output('seg_preds'),
+        pred_dir_crf=runner.output('seg_preds_crf'),
+        miou=miou_of(runner.json_of('seg_preds')),
+        miou_crf=miou_of(runner.json_of('seg_preds_crf')),
         seg_train_s=stage_seconds(runner, 'seg_train'),
         seg_test_s=stage_seconds(runner, 'seg_preds'),
         seg_test_crf_s=stage_seconds(runner, 'seg_preds_crf'))
@@ -354,9 +331,8 @@ def segmentation_bound_result(runner: PipelineRunner,
         out = {}
         for test, key in (('preds', ''), ('preds_crf', '_crf'),
                           ('preds_tta_crf', '_tta_crf')):
-            stage = runner.stage_named(f'{prefix}{test}')
-            out[f'pred_dir{key}'] = runner.read_record(stage.name)['output']
-            out[f'miou{key}'] = miou_of(read_json(runner.metrics_json(stage)))
+            out[f'pred_dir{key}'] = runner.output(f'{prefix}{test}')
+            out[f'miou{key}'] = miou_of(runner.json_of(f'{prefix}{test}'))
         return out
 
     bound = {key: dict(tested(f'seg_{key}_'),
@@ -596,13 +572,13 @@ def main() -> None:
                 runner = run_pipeline(
                     demo, name, s, args.subset, LAST_STAGE[part],
                     part == 'segment' and args.segmentation_bound)
-                result = cam_result(demo, runner, name, s, args.subset)
+                result = cam_result(runner, name, s, args.subset)
                 if part in ('refine', 'segment'):
-                    result.update(refine_result(demo, runner, name, s))
+                    result.update(refine_result(runner))
                 update_summary(
                     out, partial(record_run, name=name, result=result))
                 if part == 'segment':
-                    seg = segment_result(demo, runner, name, s)
+                    seg = segment_result(runner, name, s)
                     update_summary(out, lambda d: d.update(segmentation=seg))
                     if args.segmentation_bound:
                         bound = segmentation_bound_result(runner, seg)

@@ -17,8 +17,7 @@ from mmengine.runner import Runner  # noqa: E402
 
 from mmseg.registry import RUNNERS  # noqa: E402
 from rpnet_mmseg.fileio import save_json_atomic  # noqa: E402
-from rpnet_mmseg.engine import (add_stage_provenance_hook,  # noqa: E402
-                                check_checkpoint_matches,
+from rpnet_mmseg.engine import (add_run_hooks,  # noqa: E402
                                 finish_distributed, setup_cpu_distributed)
 from rpnet_mmseg.utils import (config_parser, load_run_config,  # noqa: E402
                                parse_launcher_args)
@@ -76,11 +75,10 @@ def main() -> None:
         enable_visualization(cfg, args.show_dir)
     if args.tta:
         enable_tta(cfg)
-    add_stage_provenance_hook(cfg)  # stage folders record their producer
+    add_run_hooks(cfg)  # stage provenance, checkpoint match
     setup_cpu_distributed(cfg, args.launcher)
     runner = (Runner.from_cfg(cfg)
               if 'runner_type' not in cfg else RUNNERS.build(cfg))
-    check_checkpoint_matches(runner.model, args.checkpoint)
     metrics = runner.test()
     if args.out_json and runner.rank == 0:
         save_json_atomic(args.out_json, metrics, default=float)

@@ -10,21 +10,19 @@ import copy
 import logging
 import os.path as osp
 import sys
-from typing import Optional
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 import rpnet_mmseg  # noqa: E402,F401  (registers modules, safe loading)
 from mmengine.config import Config  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
-from mmengine.runner import Runner, find_latest_checkpoint  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
 
 from mmseg.registry import RUNNERS  # noqa: E402
 from mmengine.dist import is_main_process  # noqa: E402
-from rpnet_mmseg.engine import (add_stage_provenance_hook,  # noqa: E402
-                                check_checkpoint_matches, check_resume_config,
-                                finish_distributed, resume_checkpoint,
-                                setup_cpu_distributed, use_atomic_checkpoints,
+from rpnet_mmseg.engine import (add_run_hooks,  # noqa: E402
+                                check_resume_config, finish_distributed,
+                                latest_checkpoint, setup_cpu_distributed,
                                 write_train_record)
 from rpnet_mmseg.utils import (config_parser, load_run_config,  # noqa: E402
                                parse_launcher_args)
@@ -51,36 +49,21 @@ def parse_args() -> argparse.Namespace:
     return parse_launcher_args(parser)
 
 
-def checkpoint_to_load(cfg: Config) -> Optional[str]:
-    """The local checkpoint ``Runner.train`` will load, if any.
-
-    As mmengine's ``Runner.load_or_resume``: ``load_from`` when set (resumed
-    from with ``--resume``), else with ``--resume`` the work dir's latest.
-    """
-    path = cfg.get('load_from')
-    if not path and cfg.get('resume'):
-        path = find_latest_checkpoint(cfg.work_dir)
-    return path if path and osp.isfile(path) else None
-
-
 def choose_resume(cfg: Config, allow_changed: bool) -> bool:
-    """Point ``--resume`` at the newest complete checkpoint of the work dir.
+    """Point ``--resume`` at the work dir's latest checkpoint.
 
-    Incomplete checkpoints are named and passed over; a work dir started
-    under another config or other inputs is refused unless
-    ``allow_changed``. ``load_from`` set by the user is left alone.
+    A work dir started under another config or other data is refused
+    unless ``allow_changed``. ``load_from`` set by the user is left alone.
+    A damaged checkpoint is refused by name when it is loaded.
 
     Returns:
         bool: Whether the run resumes from a checkpoint of the work dir.
     """
     if not cfg.resume or cfg.get('load_from'):
         return False
-    path, broken = resume_checkpoint(cfg.work_dir)
-    for bad in broken:
-        print_log(f'incomplete checkpoint {bad} (it does not load): '
-                  'passed over', logger='current', level=logging.WARNING)
+    path = latest_checkpoint(cfg.work_dir)
     if path is None:
-        cfg.resume = False  # nothing complete: start from the beginning
+        cfg.resume = False  # nothing saved yet: start from the beginning
         return False
     if allow_changed:
         print_log('--resume-changed: not comparing the config with '
@@ -105,19 +88,15 @@ def main() -> None:
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
     cfg.resume = args.resume
-    add_stage_provenance_hook(cfg)  # stage folders record their producer
-    use_atomic_checkpoints(cfg)  # a kill never leaves half a checkpoint
-    # The run's config before the launch's own changes (CPU processes: gloo,
-    # BN for SyncBN), so a run resumes with more or fewer processes.
-    choose_resume(cfg, args.resume_changed)
+    add_run_hooks(cfg)  # provenance, checkpoint match, atomic checkpoints
+    # The run's record before --resume picks a checkpoint and before the
+    # launch's own changes (CPU processes: gloo, BN for SyncBN), so a run
+    # resumes with more or fewer processes.
     record = copy.deepcopy(cfg)
+    choose_resume(cfg, args.resume_changed)
     setup_cpu_distributed(cfg, args.launcher)
     runner = (Runner.from_cfg(cfg)
               if 'runner_type' not in cfg else RUNNERS.build(cfg))
-    checkpoint = checkpoint_to_load(cfg)
-    if checkpoint is not None:
-        # mmengine only logs missing / unexpected keys (strict=False).
-        check_checkpoint_matches(runner.model, checkpoint)
     if is_main_process():
         write_train_record(record, runner.work_dir)
     runner.train()

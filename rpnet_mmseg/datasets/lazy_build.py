@@ -5,11 +5,14 @@ pipeline runner (which digests the data a stage reads) build the datasets
 with ``lazy_init=True`` and no pipeline, then ask them for their files.
 """
 import copy
-from typing import Any, Dict, Iterator, List
+import os.path as osp
+from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 from mmseg.registry import DATASETS
 
-__all__ = ['leaf_datasets', 'build_lazy', 'dataloader_datasets']
+__all__ = [
+    'leaf_datasets', 'build_lazy', 'dataloader_datasets', 'config_inputs'
+]
 
 # Wrappers whose inner dataset(s) hold the data.
 _WRAPPER_KEYS = ('dataset', 'datasets')
@@ -62,3 +65,43 @@ def dataloader_datasets(cfg: Dict) -> Iterator[Dict]:
         if key.endswith('_dataloader') and isinstance(loader, dict) and \
                 isinstance(loader.get('dataset'), dict):
             yield from leaf_datasets(loader['dataset'])
+
+
+def config_inputs(cfg: Dict,
+                  loaders: Optional[Sequence[str]] = None) -> List[str]:
+    """Every data file or folder a config reads, and its weights files.
+
+    The datasets' ``input_files()`` (split file, image and label folders,
+    image-level label file), found by building each dataset lazily; a
+    dataset class without that method (or one that cannot be built here)
+    gives its ``ann_file`` and ``data_prefix`` folders. Then the local
+    weights files it loads (``load_from``, any ``checkpoint`` entry ending
+    in ``.pth`` / ``.pt``). What makes the identity of a run's data
+    (``tools/train.py``'s training record, the pipeline runner).
+
+    Args:
+        cfg (dict): A config as a dict.
+        loaders (Sequence[str], optional): Only these ``*_dataloader``
+            keys. Defaults to None (all of them).
+
+    Returns:
+        list[str]: Paths, as the config and datasets spell them.
+    """
+    from ..pipeline.config_retarget import values_of_key
+    paths: List[str] = []
+    chosen = {k: cfg[k] for k in loaders if k in cfg} if loaders else cfg
+    for ds_cfg in dataloader_datasets(chosen):
+        try:
+            paths += build_lazy(ds_cfg).input_files()
+        except Exception:  # another dataset class, or not buildable
+            root = ds_cfg.get('data_root') or ''
+            paths += [
+                osp.join(root, v) for v in [ds_cfg.get('ann_file')] +
+                list((ds_cfg.get('data_prefix') or {}).values())
+                if isinstance(v, str) and v
+            ]
+    weights = [cfg.get('load_from')] + values_of_key(cfg, 'checkpoint')
+    return paths + [
+        w for w in weights
+        if isinstance(w, str) and w.endswith(('.pth', '.pt'))
+    ]

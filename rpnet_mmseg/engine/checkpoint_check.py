@@ -1,24 +1,23 @@
-"""Refuse a checkpoint that does not match the model of a config."""
-from typing import Any, Dict, List
+"""Refuse a checkpoint that does not match the model it is loaded into."""
+from typing import Any, Dict, List, Optional
 
 import torch
+from mmengine.hooks import Hook
 from mmengine.model import BaseTTAModel, is_model_wrapper
+from mmengine.runner import find_latest_checkpoint
+from mmseg.registry import HOOKS
 from torch import nn
 
 from .checkpoint_safety import load_checkpoint_file
 
 __all__ = [
-    'checkpoint_mismatches', 'check_checkpoint_matches',
-    'load_checkpoint_strict'
+    'CheckpointMatchHook', 'checkpoint_mismatches', 'load_checkpoint_strict'
 ]
 
 
 def _unwrap(model: nn.Module) -> nn.Module:
-    """The network inside a DDP wrapper or a test-time-augmentation model.
-
-    Both hold it as ``.module`` (``tools/test.py --tta``); mmengine loads a
-    checkpoint into it.
-    """
+    """The network inside a DDP wrapper or a test-time-augmentation model
+    (both hold it as ``.module``; mmengine loads a checkpoint into it)."""
     if is_model_wrapper(model) or isinstance(model, BaseTTAModel):
         return model.module
     return model
@@ -48,8 +47,7 @@ def checkpoint_mismatches(model: nn.Module,
         mismatch (at most 5 of each kind); empty when they match.
     """
     own = _unwrap(model).state_dict()
-    state = {k[7:] if k.startswith('module.') else k: v
-             for k, v in state_dict.items()}
+    state = _state_dict(state_dict, '')
     missing = [k for k in own if k not in state]
     unexpected = [k for k in state if k not in own]
     shapes = [
@@ -68,29 +66,13 @@ def checkpoint_mismatches(model: nn.Module,
     return lines
 
 
-def check_checkpoint_matches(model: nn.Module, filename: str) -> Any:
-    """Raise if the checkpoint at ``filename`` does not fit ``model``.
-
-    mmengine's Runner loads ``load_from`` with ``strict=False`` and only logs
-    mismatches, which would silently test (or fine-tune) an untrained
-    network. Loaded by :func:`~.checkpoint_safety.load_checkpoint_file`.
-
-    Args:
-        model (nn.Module): The model built from the config.
-        filename (str): Path of the checkpoint.
-
-    Returns:
-        Any: The loaded checkpoint.
-
-    Raises:
-        ValueError: Naming the file and listing the differences.
+def _check(model: nn.Module, checkpoint: Any, filename: str) -> None:
+    """Raise a ValueError naming ``filename`` if it does not fit ``model``.
     """
-    checkpoint = load_checkpoint_file(filename, map_location='cpu')
     problems = checkpoint_mismatches(model, _state_dict(checkpoint, filename))
     if problems:
         raise ValueError(f'checkpoint {filename} does not match the model '
                          'of the config:\n  ' + '\n  '.join(problems))
-    return checkpoint
 
 
 def load_checkpoint_strict(model: nn.Module, filename: str) -> Any:
@@ -106,6 +88,27 @@ def load_checkpoint_strict(model: nn.Module, filename: str) -> Any:
     Raises:
         ValueError: Naming the file and listing the differences.
     """
-    checkpoint = check_checkpoint_matches(model, filename)
+    checkpoint = load_checkpoint_file(filename, map_location='cpu')
+    _check(model, checkpoint, filename)
     _unwrap(model).load_state_dict(_state_dict(checkpoint, filename))
     return checkpoint
+
+
+@HOOKS.register_module()
+class CheckpointMatchHook(Hook):
+    """Refuse a ``load_from`` or resumed checkpoint made for another model.
+
+    mmengine's Runner loads checkpoints with ``strict=False`` and only logs
+    missing and unexpected keys, which would silently test (or fine-tune)
+    an untrained network. This hook checks the checkpoint mmengine has just
+    read (``after_load_checkpoint``, before it reaches the model), so the
+    file is read once. ``tools/train.py`` and ``tools/test.py`` add it
+    (:func:`~rpnet_mmseg.engine.add_run_hooks`).
+    """
+    priority = 'VERY_HIGH'
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Raise a ValueError naming the file if the weights do not fit."""
+        name: Optional[str] = getattr(runner, '_load_from', None) or \
+            find_latest_checkpoint(runner.work_dir) or 'the checkpoint'
+        _check(runner.model, checkpoint, name)

@@ -101,14 +101,6 @@ def mmengine_checkpoint_types() -> List[Any]:
     ] + [(obj, name) for name, obj in numpy_pickle_globals().items()]
 
 
-# The lines of torch's weights-only error that advise, not explain.
-_TORCH_ADVICE = ('Weights only load failed', 'Check the documentation', '(1)',
-                 '(2)')
-# Unpickling errors of a damaged file, not of a refused object.
-_CORRUPT_PICKLE = ('invalid load key', 'truncated', 'underflow', 'EOF',
-                   'Ran out of input', 'could not find MARK')
-
-
 class CheckpointLoadError(RuntimeError):
     """A checkpoint file that cannot be read (truncated, not torch's)."""
 
@@ -117,28 +109,17 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint whose pickle holds objects outside the allow-list."""
 
 
-def _first_line(message: str) -> str:
-    """The first line of an error message."""
-    return message.splitlines()[0] if message else ''
-
-
-def _refused_global(message: str) -> str:
-    """What torch's weights-only refusal says was refused.
-
-    torch's message also suggests loading with ``weights_only=False`` or
-    allow-listing the refused global; neither is advice to pass on for an
-    untrusted file, so those lines are left out.
-    """
-    kept = []
-    for line in message.splitlines():
-        line = line.strip()
-        if 'WeightsUnpickler error:' in line:
-            line = line.split('WeightsUnpickler error:', 1)[1].strip()
-        if not line or line.startswith(_TORCH_ADVICE):
-            continue
-        kept.append(line.split(' Please use ')[0])
-    reason = ' '.join(kept) or _first_line(message) or 'unknown reason'
-    return reason.rstrip('.')
+def _refused_globals(filename: str) -> List[str]:
+    """The globals of a zip checkpoint's pickle outside the allow-list
+    (torch's static scan of the pickle; nothing is unpickled). Empty for
+    the legacy format, which torch cannot scan."""
+    try:
+        with torch.serialization.safe_globals(mmengine_checkpoint_types()):
+            return sorted(
+                torch.serialization.get_unsafe_globals_in_checkpoint(
+                    filename))
+    except Exception:  # a damaged or legacy file: nothing to name
+        return []
 
 
 def load_checkpoint_file(filename: Union[str, os.PathLike],
@@ -184,25 +165,29 @@ def load_checkpoint_file(filename: Union[str, os.PathLike],
         with torch.serialization.safe_globals(mmengine_checkpoint_types()):
             checkpoint = torch.load(
                 filename, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as e:
-        reason = _refused_global(str(e))
-        if any(mark in reason for mark in _CORRUPT_PICKLE):
-            raise CheckpointLoadError(
-                f'{filename}: cannot read the checkpoint ({reason}); is it '
-                'truncated or not a file torch.save wrote?') from e
-        raise UnsafeCheckpointError(
-            f'{filename}: refused by weights-only loading: {reason}. The '
-            'checkpoints of rpnet_mmseg and mmengine hold tensors, plain '
-            'values and the message-hub types of '
-            'rpnet_mmseg/engine/checkpoint_safety.py only; objects of other '
-            'types can run code when unpickled, so this file is not '
-            'loaded.') from e
-    except (RuntimeError, EOFError, OSError, ValueError, TypeError,
-            KeyError, IndexError, AttributeError) as e:
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError,
+            ValueError, TypeError, KeyError, IndexError,
+            AttributeError) as e:
+        # A zip whose entries passed _check_zip_entries is whole: a pickle
+        # error there is a refusal, not damage.
+        if head.startswith(b'PK') and isinstance(e, pickle.UnpicklingError):
+            refused = _refused_globals(filename)
+            what = (f'it holds {", ".join(refused)}' if refused else
+                    'it asks the unpickler for more than the allow-list')
+            raise UnsafeCheckpointError(
+                f'{filename}: refused by weights-only loading: {what}. The '
+                'checkpoints of rpnet_mmseg and mmengine hold tensors, plain '
+                'values and the message-hub types of '
+                'rpnet_mmseg/engine/checkpoint_safety.py only; objects of '
+                'other types can run code when unpickled, so this file is '
+                'not loaded.') from e
         raise CheckpointLoadError(
-            f'{filename}: cannot read the checkpoint ({type(e).__name__}: '
-            f'{_first_line(str(e))}); is it truncated (an interrupted copy '
-            'or save) or not a file torch.save wrote?') from e
+            f'{filename}: cannot read the checkpoint weights-only '
+            f'({type(e).__name__}); is it truncated (an interrupted copy or '
+            'save), not a file torch.save wrote, or a legacy-format file '
+            'holding objects other than tensors and plain values? Delete '
+            'a damaged checkpoint of a work dir to resume from the one '
+            'before it.') from e
     for where, tensor in _tensors(checkpoint, ''):
         _check_tensor_view(tensor, f'{filename}: {where or "the checkpoint"}')
     return checkpoint

@@ -22,17 +22,15 @@ import json
 import os
 import os.path as osp
 import re
-import zipfile
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional
 
 from mmengine.config import Config
 
 from ..fileio.atomic import save_text_atomic
 
 __all__ = [
-    'TRAIN_RECORD', 'ResumeMismatchError', 'checkpoint_is_complete',
-    'resume_checkpoint', 'flatten_config', 'check_resume_config',
-    'write_train_record'
+    'TRAIN_RECORD', 'ResumeMismatchError', 'latest_checkpoint',
+    'flatten_config', 'check_resume_config', 'write_train_record'
 ]
 
 TRAIN_RECORD = '.rpnet_train.json'
@@ -48,67 +46,32 @@ class ResumeMismatchError(RuntimeError):
     """A work dir was started with another config or other inputs."""
 
 
-def checkpoint_is_complete(path: str) -> bool:
-    """Whether a checkpoint file is a whole torch zip archive.
+def latest_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint ``--resume`` continues: ``last_checkpoint``'s file.
 
-    ``torch.save`` writes a zip archive whose central directory comes last,
-    so a truncated file has none. Only the directory is read.
-
-    Args:
-        path (str): Local checkpoint file.
-
-    Returns:
-        bool: True if the archive opens and lists a ``data.pkl``.
-    """
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return any(n.endswith('data.pkl') for n in archive.namelist())
-    except (OSError, zipfile.BadZipFile):
-        return False
-
-
-def _candidates(work_dir: str) -> List[str]:
-    """``last_checkpoint``'s target, then ``epoch_N`` / ``iter_N`` files,
-    newest first."""
-    found = []
-    pointer = osp.join(work_dir, 'last_checkpoint')
-    if osp.isfile(pointer):
-        with open(pointer) as f:
-            target = f.read().strip()
-        if target:
-            # mmengine writes an absolute path: in a copied or moved work
-            # dir it names the original's file, so read it as a name here
-            found.append(osp.join(work_dir, osp.basename(target)))
-    numbered = []
-    if osp.isdir(work_dir):
-        for name in sorted(os.listdir(work_dir)):
-            match = _CKPT_NAME.match(name)
-            if match:
-                numbered.append((int(match.group(2)), name))
-    for _, name in sorted(numbered, reverse=True):
-        path = osp.join(work_dir, name)
-        if all(osp.abspath(path) != osp.abspath(p) for p in found):
-            found.append(path)
-    return found
-
-
-def resume_checkpoint(work_dir: str) -> Tuple[Optional[str], List[str]]:
-    """The newest complete checkpoint of a work dir, and the broken ones.
+    mmengine writes an absolute path there; in a copied or moved work dir it
+    names the original's file, so it is read as a name in ``work_dir``.
+    Without the pointer (or its file), the highest ``epoch_N`` /
+    ``iter_N``. Checkpoints are saved atomically
+    (:class:`~rpnet_mmseg.engine.AtomicCheckpointHook`), and the loader
+    refuses a damaged one by name, so nothing is read here.
 
     Args:
         work_dir (str): The training work dir.
 
     Returns:
-        tuple: (path or None, incomplete checkpoint files passed over).
+        str | None: The checkpoint's path, or None if there is none.
     """
-    broken = []
-    for path in _candidates(work_dir):
-        if not osp.isfile(path):
-            continue
-        if checkpoint_is_complete(path):
-            return path, broken
-        broken.append(path)
-    return None, broken
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if osp.isfile(pointer):
+        with open(pointer) as f:
+            path = osp.join(work_dir, osp.basename(f.read().strip()))
+        if osp.isfile(path):
+            return path
+    numbered = [(int(m.group(2)), m.group(0)) for m in map(
+        _CKPT_NAME.match, os.listdir(work_dir) if osp.isdir(work_dir) else [])
+                if m]
+    return osp.join(work_dir, max(numbered)[1]) if numbered else None
 
 
 def _plain(value: Any) -> Any:
@@ -147,11 +110,10 @@ def flatten_config(cfg: Any, prefix: str = '') -> Dict[str, Any]:
     return out
 
 
-def _identity(cfg: Config) -> Dict[str, Any]:
-    """The flattened config without the launching tool's own entries, with
-    the run's own folders (``work_root`` of the pipeline bases, the work
-    dir) written as ``<work_root>`` / ``<work_dir>``: a work dir copied or
-    moved with its run resumes."""
+def _unrooter(cfg: Config) -> Callable[[Any], Any]:
+    """Writes the run's own folders (``work_root`` of the pipeline bases,
+    the work dir) as ``<work_root>`` / ``<work_dir>`` in a string: a work
+    dir copied or moved with its run resumes."""
     roots = sorted(
         ((str(cfg.get(k)).rstrip('/'), f'<{k}>')
          for k in ('work_root', 'work_dir') if cfg.get(k)),
@@ -166,34 +128,39 @@ def _identity(cfg: Config) -> Dict[str, Any]:
             value = pattern.sub(name, value)
         return value
 
-    return {
+    return unrooted
+
+
+def train_record(cfg: Config) -> Dict[str, Dict[str, Any]]:
+    """What a training run is made of: its config and its data.
+
+    ``config``: the flattened config without the launching tool's own
+    entries; ``data``: every file or folder the training set reads and the
+    weights the run loads (:func:`rpnet_mmseg.datasets.config_inputs`),
+    each by :func:`rpnet_mmseg.pipeline.fingerprint.path_digest`, the
+    identity the pipeline runner gives them too.
+
+    Args:
+        cfg (Config): The resolved config (options merged).
+
+    Returns:
+        dict: ``{"config": {key: value}, "data": {path: digest}}``.
+    """
+    from ..datasets import config_inputs
+    from ..pipeline.fingerprint import path_digest
+    unrooted = _unrooter(cfg)
+    config = {
         k: unrooted(v)
         for k, v in flatten_config(cfg).items()
         if k.split('.')[0] not in _LAUNCH_KEYS
     }
-
-
-def label_fingerprints(cfg: Config) -> Dict[str, Optional[str]]:
-    """Content sha1 of every label folder the training set reads.
-
-    Args:
-        cfg (Config): The resolved config.
-
-    Returns:
-        dict: folder -> content sha1 (None if the folder does not exist).
-    """
-    from ..pipeline.fingerprint import fingerprint
-    from ..pipeline.config_retarget import values_of_key
-    loader = cfg.get('train_dataloader') or {}
-    return {
-        d: fingerprint(d)['sha1']
-        for d in sorted(set(values_of_key(loader.get('dataset'),
-                                          'pseudo_label_dir')))
-    }
+    paths = config_inputs(cfg.to_dict(), loaders=['train_dataloader'])
+    data = {unrooted(p): path_digest(p) for p in sorted(set(paths))}
+    return {'config': config, 'data': data}
 
 
 def write_train_record(cfg: Config, work_dir: str) -> None:
-    """Record the config and the training labels a work dir starts with.
+    """Record the config and the data a work dir starts with.
 
     Args:
         cfg (Config): The resolved config (options merged).
@@ -201,9 +168,7 @@ def write_train_record(cfg: Config, work_dir: str) -> None:
     """
     save_text_atomic(
         osp.join(work_dir, TRAIN_RECORD),
-        json.dumps({'config': _identity(cfg),
-                    'labels': label_fingerprints(cfg)},
-                   indent=1, sort_keys=True))
+        json.dumps(train_record(cfg), indent=1, sort_keys=True))
 
 
 def check_resume_config(cfg: Config, work_dir: str) -> Optional[str]:
@@ -232,17 +197,15 @@ def check_resume_config(cfg: Config, work_dir: str) -> Optional[str]:
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise ResumeMismatchError(
             f'{path}: unreadable training record ({e})') from e
-    now = _identity(cfg)
+    now = train_record(cfg)
+    old_data = record.get('data') or {}
+    for path, digest in now['data'].items():  # the data, e.g. labels
+        if path in old_data and old_data[path] != digest:
+            recorded[f'<content of {path}>'] = old_data[path][:20]
+            now['config'][f'<content of {path}>'] = digest[:20]
+    now = now['config']
     changed = sorted(k for k in set(recorded) | set(now)
                      if recorded.get(k, '<absent>') != now.get(k, '<absent>'))
-    # the labels themselves (a folder rewritten in place by an earlier stage)
-    old_labels = record.get('labels') or {}
-    for folder, sha1 in label_fingerprints(cfg).items():
-        if folder in old_labels and old_labels[folder] != sha1:
-            recorded[f'<content of {folder}>'] = (old_labels[folder]
-                                                  or 'missing')[:12]
-            now[f'<content of {folder}>'] = (sha1 or 'missing')[:12]
-            changed.append(f'<content of {folder}>')
     if not changed:
         return None
     shown = '\n'.join(

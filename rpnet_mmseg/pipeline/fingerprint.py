@@ -17,7 +17,10 @@ from typing import Dict, List, Mapping, Optional
 
 from ..fileio.provenance import file_sha1
 
-__all__ = ['fingerprint', 'changed_files', 'content_sha1', 'listing_sha1']
+__all__ = [
+    'fingerprint', 'changed_files', 'content_sha1', 'listing_sha1',
+    'path_digest'
+]
 
 
 def _visible_files(root: str) -> List[str]:
@@ -121,3 +124,21 @@ def listing_sha1(path: str) -> Optional[str]:
         st = os.stat(osp.join(path, rel))
         digest.update(f'{rel}\0{st.st_size}\0{st.st_mtime_ns}\n'.encode())
     return digest.hexdigest()
+
+
+def path_digest(path: str) -> str:
+    """The identity of a data file or folder a run reads.
+
+    A file by the sha1 of its bytes (``sha1:...``), a folder by
+    :func:`listing_sha1` (``listing:...``: names, sizes and modification
+    times, as make does), a missing path as ``missing``.
+
+    Args:
+        path (str): A local file or folder.
+
+    Returns:
+        str: The digest.
+    """
+    if osp.isdir(path):
+        return f'listing:{listing_sha1(path)}'
+    return f'sha1:{file_sha1(path)}' if osp.isfile(path) else 'missing'

@@ -82,9 +82,9 @@ from ..fileio.atomic import save_text_atomic
 from ..fileio.provenance import file_sha1, json_sha1
 from ..fileio.provenance import (STAGE_FILE, _manifests, output_files,
                                  written_files)
-from .config_retarget import retarget_options, string_leaves, values_of_key
+from .config_retarget import retarget_options, string_leaves
 from .stage_paths import StagePaths
-from .fingerprint import changed_files, fingerprint, listing_sha1
+from .fingerprint import changed_files, fingerprint, path_digest
 from .process import RunLock, run_stage
 
 __all__ = ['Stage', 'PipelineRunner', 'StageFailedError']
@@ -282,6 +282,10 @@ class PipelineRunner:
         save_text_atomic(self.abs(self.record_path(name)),
                          json.dumps(record, indent=1, sort_keys=True))
 
+    def config_file(self, name: str) -> str:
+        """``ROOT/.pipeline/configs/NAME.py``: the config a stage ran."""
+        return osp.join(self.meta_dir, 'configs', f'{name}.py')
+
     def _context(self, done: Dict[str, Dict]) -> Dict[str, Any]:
         """Names a template may use."""
         ctx: Dict[str, Any] = {'root': self.root,
@@ -422,26 +426,8 @@ class PipelineRunner:
                      args: List[str]) -> Dict[str, str]:
         """The data a stage reads: path -> digest (see the module
         docstring)."""
-        candidates = []
-        if cfg is not None:
-            from ..datasets import build_lazy, dataloader_datasets
-            cfg_dict = cfg.to_dict()
-            for ds_cfg in dataloader_datasets(cfg_dict):
-                try:
-                    dataset = build_lazy(ds_cfg)
-                    candidates += dataset.input_files()
-                except Exception:  # another dataset class, or not buildable
-                    root = ds_cfg.get('data_root') or ''
-                    candidates += [
-                        osp.join(root, v) for v in
-                        [ds_cfg.get('ann_file')] + list(
-                            (ds_cfg.get('data_prefix') or {}).values())
-                        if isinstance(v, str) and v
-                    ]
-            candidates += [w for w in [cfg_dict.get('load_from')] +
-                           values_of_key(cfg_dict, 'checkpoint')
-                           if isinstance(w, str) and w.endswith(
-                               ('.pth', '.pt'))]
+        from ..datasets import config_inputs
+        candidates = config_inputs(cfg.to_dict()) if cfg is not None else []
         data_root = self.abs(self.data_root) if self.data_root else None
         for a in args:
             candidates.append(a)
@@ -456,17 +442,10 @@ class PipelineRunner:
             if inside(run_root) or not osp.exists(path) or not (
                     inside(data_root) or path.endswith(('.pth', '.pt'))):
                 continue
-            digests[self.show(path)] = self._digest(path)
+            if path not in self._digests:  # each path once a run
+                self._digests[path] = path_digest(path)
+            digests[self.show(path)] = self._digests[path]
         return dict(sorted(digests.items()))
-
-    def _digest(self, path: str) -> str:
-        """A file's content sha1, or a folder's listing sha1 (cached for
-        the run)."""
-        if path not in self._digests:
-            self._digests[path] = (
-                f'listing:{listing_sha1(path)}' if osp.isdir(path) else
-                f'sha1:{file_sha1(path)}')
-        return self._digests[path]
 
     def _code(self, stage: Stage) -> str:
         """sha1 of rpnet_mmseg's source and the stage's tool(s)."""
@@ -546,7 +525,7 @@ class PipelineRunner:
             own_text = cfg.pretty_text
             inputs = self._inputs(stage, cfg, args, fmt_used, done)
             cfg.stage_inputs = dict(sorted(inputs.items()))
-            cfg_file = osp.join(self.meta_dir, 'configs', f'{stage.name}.py')
+            cfg_file = self.config_file(stage.name)
             text = cfg.pretty_text
         else:
             inputs = self._inputs(stage, None, args, fmt_used, done)
@@ -819,19 +798,36 @@ class PipelineRunner:
         print(f'  {stage.name}: {seconds:.0f} s', flush=True)
 
     # -- the table ------------------------------------------------------
+    def output(self, name: str) -> str:
+        """What a finished stage made, as its record says (a folder, a
+        JSON report or a training run's final checkpoint).
+
+        Raises:
+            StageFailedError: If the stage has not finished.
+        """
+        record = self.read_record(name) or {}
+        if record.get('state') != 'done':
+            raise StageFailedError(f'stage {name!r} has not finished')
+        return record['output']
+
+    def json_of(self, name: str) -> Dict:
+        """The JSON a finished stage reported: a script's JSON output, a
+        test stage's metrics."""
+        stage = self.stage_named(name)
+        path = self.metrics_json(stage) if stage.kind == 'test' \
+            else self.output(name)
+        with open(self.abs(path)) as f:
+            return json.load(f)
+
     def results(self) -> List[Tuple[str, str, Optional[float]]]:
         """``(stage, column, value)`` of every reported metric."""
         rows = []
         for stage in self.stages:
             for column, key in stage.report.items():
-                if stage.kind == 'test':
-                    path = self.abs(self.metrics_json(stage))
-                else:
-                    path = self.abs(self.output_of(stage, None, {}))
-                value = None
-                if osp.isfile(path):
-                    with open(path) as f:
-                        value = _metric(json.load(f), key)
+                try:
+                    value = _metric(self.json_of(stage.name), key)
+                except (StageFailedError, OSError, ValueError):
+                    value = None
                 rows.append((stage.name, column, value))
         return rows
 

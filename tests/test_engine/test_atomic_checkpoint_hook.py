@@ -8,7 +8,7 @@ from mmengine.model import BaseModel
 from mmengine.runner import Runner
 from torch import nn
 
-from rpnet_mmseg.engine import AtomicCheckpointHook, checkpoint_is_complete
+from rpnet_mmseg.engine import AtomicCheckpointHook, load_checkpoint_file
 
 
 class _Toy(BaseModel):
@@ -43,7 +43,7 @@ def test_keeps_the_newest_and_leaves_no_temporary_file(tmp_path):
     assert pths == ['epoch_3.pth']
     assert not [n for n in os.listdir(tmp_path) if '.tmp.' in n]
     assert open(tmp_path / 'last_checkpoint').read().endswith('epoch_3.pth')
-    assert checkpoint_is_complete(str(tmp_path / 'epoch_3.pth'))
+    assert load_checkpoint_file(tmp_path / 'epoch_3.pth')['meta']['epoch'] == 3
 
 
 def test_a_save_killed_midway_keeps_the_previous_checkpoint(
@@ -65,5 +65,5 @@ def test_a_save_killed_midway_keeps_the_previous_checkpoint(
     # mmengine's own hook would have deleted epoch_1 before saving epoch_2
     # and left a truncated epoch_2.pth behind.
     assert not osp.exists(tmp_path / 'epoch_2.pth')
-    assert checkpoint_is_complete(str(tmp_path / 'epoch_1.pth'))
+    assert load_checkpoint_file(tmp_path / 'epoch_1.pth')['meta']['epoch'] == 1
     assert open(tmp_path / 'last_checkpoint').read().endswith('epoch_1.pth')

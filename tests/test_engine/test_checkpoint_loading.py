@@ -14,8 +14,8 @@ from mmengine.runner import CheckpointLoader, Runner
 from mmengine.runner.checkpoint import load_checkpoint
 
 import rpnet_mmseg  # noqa: F401  (registers the loaders)
-from rpnet_mmseg.engine import (CheckpointLoadError, UnsafeCheckpointError,
-                                check_checkpoint_matches, load_checkpoint_file,
+from rpnet_mmseg.engine import (CheckpointLoadError, CheckpointMatchHook,
+                                UnsafeCheckpointError, load_checkpoint_file,
                                 load_checkpoint_strict)
 from rpnet_mmseg.engine import checkpoint_safety
 
@@ -186,6 +186,25 @@ def test_safe_checkpoints_load(tmp_path):
 def test_another_models_checkpoint_is_refused_strictly(tmp_path):
     path = str(tmp_path / 'other.pth')
     torch.save({'state_dict': torch.nn.Conv2d(2, 3, 1).state_dict()}, path)
-    for call in (check_checkpoint_matches, load_checkpoint_strict):
-        with pytest.raises(ValueError, match='other.pth.*does not match'):
-            call(Toy(), path)
+    with pytest.raises(ValueError, match='other.pth.*does not match'):
+        load_checkpoint_strict(Toy(), path)
+    # load_from and --resume: refused by the hook, from the one load.
+    loads = []
+    real = checkpoint_safety.load_checkpoint_file
+
+    def counted(*args, **kwargs):
+        loads.append(args[0])
+        return real(*args, **kwargs)
+
+    for resume in (False, True):
+        loads.clear()
+        runner = _runner(tmp_path, f'other_{resume}', load_from=path,
+                         resume=resume,
+                         custom_hooks=[CheckpointMatchHook()])
+        checkpoint_safety.load_checkpoint_file = counted
+        try:
+            with pytest.raises(ValueError, match='other.pth.*does not match'):
+                runner.load_or_resume()
+        finally:
+            checkpoint_safety.load_checkpoint_file = real
+        assert loads == [path]

@@ -1,4 +1,6 @@
+import io
 import pickle
+import zipfile
 
 import numpy as np
 import pytest
@@ -7,7 +9,8 @@ from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.runner import CheckpointLoader
 
 import rpnet_mmseg  # noqa: F401  (registers the loaders)
-from rpnet_mmseg.engine import UnsafeCheckpointError, load_checkpoint_file
+from rpnet_mmseg.engine import (CheckpointLoadError, UnsafeCheckpointError,
+                                load_checkpoint_file)
 
 
 class NotAllowed:
@@ -61,8 +64,22 @@ def test_getattr_stand_in_refuses_other_lookups(tmp_path):
                b'X\x08\x00\x00\x00__init__\x86R.')
     path = tmp_path / 'evil.pkl'
     path.write_bytes(payload)
-    with pytest.raises(UnsafeCheckpointError, match='__init__'):
+    # A legacy-format file: refused as unreadable weights-only, by name.
+    with pytest.raises(CheckpointLoadError, match='evil.pkl'):
         load_checkpoint_file(path)
+    # The same pickle in torch.save's zip format is a refusal.
+    buffer = io.BytesIO()
+    torch.save({'w': torch.zeros(1)}, buffer)
+    zipped = tmp_path / 'evil.pth'
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as src, \
+            zipfile.ZipFile(zipped, 'w', zipfile.ZIP_STORED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.endswith('data.pkl'):
+                data = payload
+            dst.writestr(info, data)
+    with pytest.raises(UnsafeCheckpointError, match='evil.pth'):
+        load_checkpoint_file(zipped)
 
 
 @pytest.mark.parametrize('path', [

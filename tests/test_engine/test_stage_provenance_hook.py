@@ -16,7 +16,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from PIL import Image
 
-from rpnet_mmseg.engine import StageProvenanceHook, add_stage_provenance_hook
+from rpnet_mmseg.engine import StageProvenanceHook, add_run_hooks
 from rpnet_mmseg.fileio import StaleOutputError, read_record, weights_sha1
 
 CLASSES = ('background', 'red', 'green')
@@ -158,20 +158,29 @@ def train(cfg, recorder=None):
 
 def test_add_hook_once():
     cfg = Config(dict(custom_hooks=[dict(type='EMAHook')]))
-    add_stage_provenance_hook(cfg)
-    add_stage_provenance_hook(cfg)
-    assert [h['type']
-            for h in cfg.custom_hooks] == ['EMAHook', 'StageProvenanceHook']
-    cfg = Config(dict(custom_hooks=[dict(type='mmseg.StageProvenanceHook')]))
-    add_stage_provenance_hook(cfg)
-    assert len(cfg.custom_hooks) == 1
+    add_run_hooks(cfg)
+    add_run_hooks(cfg)
+    assert [h['type'] for h in cfg.custom_hooks] == [
+        'EMAHook', 'StageProvenanceHook', 'CheckpointMatchHook'
+    ]
+    cfg = Config(dict(custom_hooks=[dict(type='mmseg.StageProvenanceHook')],
+                      default_hooks=dict(checkpoint=dict(
+                          type='CheckpointHook', interval=2))))
+    add_run_hooks(cfg)
+    assert len(cfg.custom_hooks) == 2
+    assert cfg.default_hooks.checkpoint == dict(
+        type='AtomicCheckpointHook', interval=2)
+    mine = dict(type='MyCheckpointHook')
+    cfg = Config(dict(default_hooks=dict(checkpoint=mine)))
+    add_run_hooks(cfg)
+    assert cfg.default_hooks.checkpoint == mine
     assert StageProvenanceHook.priority == 'LOW'
 
 
 def test_val_loop_overwrite_writes_and_scores_each_epoch(data_root, tmp_path):
     cam_dir = str(tmp_path / 'cams')
     cfg = make_cfg(data_root, str(tmp_path / 'work'), cam_dir, 'overwrite')
-    add_stage_provenance_hook(cfg)
+    add_run_hooks(cfg)
     runner, epochs = train(cfg)
     assert len(epochs) == 2
     for metrics in epochs:
@@ -195,7 +204,7 @@ def test_val_loop_overwrite_writes_and_scores_each_epoch(data_root, tmp_path):
 def test_val_loop_error_names_the_folder(data_root, tmp_path):
     cam_dir = str(tmp_path / 'cams')
     cfg = make_cfg(data_root, str(tmp_path / 'work'), cam_dir, 'error')
-    add_stage_provenance_hook(cfg)
+    add_run_hooks(cfg)
     recorder = MetricRecorder()
     with pytest.raises(StaleOutputError) as info:
         train(copy.deepcopy(cfg), recorder)

@@ -1,4 +1,4 @@
-"""Complete checkpoints and the work dir's training record."""
+"""The checkpoint --resume continues and the work dir's training record."""
 import os.path as osp
 
 import pytest
@@ -6,44 +6,29 @@ import torch
 from mmengine.config import Config
 
 from rpnet_mmseg.engine import (ResumeMismatchError, check_resume_config,
-                                checkpoint_is_complete, resume_checkpoint,
-                                write_train_record)
+                                latest_checkpoint, write_train_record)
 
 
 def _save(path, value=1.0):
     torch.save({'state_dict': {'w': torch.full((64, ), value)}}, path)
 
 
-def test_truncated_checkpoint_is_incomplete(tmp_path):
-    path = str(tmp_path / 'epoch_1.pth')
-    _save(path)
-    assert checkpoint_is_complete(path)
-    data = open(path, 'rb').read()
-    open(path, 'wb').write(data[:len(data) // 2])
-    assert not checkpoint_is_complete(path)
-    open(path, 'wb').close()
-    assert not checkpoint_is_complete(path)
-    assert not checkpoint_is_complete(str(tmp_path / 'missing.pth'))
-
-
-def test_resume_checkpoint_takes_the_newest_complete_one(tmp_path):
+def test_latest_checkpoint_follows_the_pointer_as_a_name(tmp_path):
+    assert latest_checkpoint(str(tmp_path / 'none')) is None
+    assert latest_checkpoint(str(tmp_path)) is None
     for n in (1, 2, 10):
         _save(str(tmp_path / f'epoch_{n}.pth'))
-    bad = str(tmp_path / 'epoch_10.pth')
-    open(bad, 'r+b').truncate(100)
-    (tmp_path / 'last_checkpoint').write_text(bad)
-    path, broken = resume_checkpoint(str(tmp_path))
-    assert path == str(tmp_path / 'epoch_2.pth')  # 10 sorts after 2
-    assert broken == [bad]
-    assert resume_checkpoint(str(tmp_path / 'none')) == (None, [])
-    # A copied work dir: the pointer names the original's (complete) file,
-    # which must not be resumed from.
+    # Without a pointer: the highest number (10 sorts after 2).
+    assert latest_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_10.pth')
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_2.pth'))
+    assert latest_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_2.pth')
+    # A copied work dir: the pointer names the original's file, which must
+    # not be resumed from; its name is read in this work dir.
     other = tmp_path / 'original'
     other.mkdir()
-    _save(str(other / 'epoch_10.pth'))
-    (tmp_path / 'last_checkpoint').write_text(str(other / 'epoch_10.pth'))
-    assert resume_checkpoint(str(tmp_path)) == (
-        str(tmp_path / 'epoch_2.pth'), [bad])
+    _save(str(other / 'epoch_1.pth'))
+    (tmp_path / 'last_checkpoint').write_text(str(other / 'epoch_1.pth'))
+    assert latest_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_1.pth')
 
 
 def test_changed_config_is_named(tmp_path):
@@ -96,3 +81,20 @@ def test_a_moved_run_resumes(tmp_path):
         recorded = json.load(f)['config']
     assert recorded['cam_dir'] == '<work_root>/cams'
     assert recorded['sibling'] == 'runs/a_other/x'  # not under the root
+
+
+def test_changed_weights_and_labels_files_are_named(tmp_path):
+    """The record holds the data the pipeline's identity holds: here the
+    pretrained weights file and an image-level label file."""
+    weights = tmp_path / 'imagenet.pth'
+    _save(str(weights))
+    cfg = Config(dict(model=dict(backbone=dict(init_cfg=dict(
+        type='Pretrained', checkpoint=str(weights))))))
+    work = tmp_path / 'work'
+    work.mkdir()
+    write_train_record(cfg, str(work))
+    assert check_resume_config(cfg, str(work)) is None
+    _save(str(weights), value=2.0)  # other weights at the same path
+    with pytest.raises(ResumeMismatchError,
+                       match=f'<content of {weights}>'):
+        check_resume_config(cfg, str(work))

@@ -25,6 +25,20 @@ def test_second_run_skips_everything(script_pipeline, tmp_path):
     assert 'total' in runner.table() and '3.00' in runner.table()
 
 
+def test_finished_outputs_are_read_from_the_records(script_pipeline,
+                                                    tmp_path):
+    """What a summary reads (run_demo) comes from the runner's records."""
+    make_cfg, calls = script_pipeline
+    runner = PipelineRunner(make_cfg(), str(tmp_path))
+    runner.run(until='make')
+    assert runner.output('make').endswith('made')
+    with pytest.raises(StageFailedError, match="'total' has not finished"):
+        runner.json_of('total')
+    runner = _run(make_cfg(), tmp_path)
+    assert runner.json_of('total')['mIoU'] == 3.0
+    assert runner.config_file('total').endswith('.pipeline/configs/total.py')
+
+
 def test_changed_upstream_reruns_what_reads_it(script_pipeline, tmp_path):
     make_cfg, calls = script_pipeline
     _run(make_cfg(), tmp_path)

@@ -1,4 +1,4 @@
-"""tools/train.py --resume: from a complete checkpoint of the same run only."""
+"""tools/train.py --resume: from the latest checkpoint of the same run only."""
 import os
 import os.path as osp
 import subprocess
@@ -12,7 +12,7 @@ def _train(args, cwd):
     return res.returncode, res.stdout + res.stderr
 
 
-def test_resume_passes_over_a_truncated_checkpoint_and_refuses_changes(
+def test_resume_refuses_a_truncated_checkpoint_and_changes(
         tiny_job):
     cfg = tiny_job.write_config('rp.py', epochs=2)
     work = str(tiny_job.tmp / 'work')
@@ -35,10 +35,16 @@ def test_resume_passes_over_a_truncated_checkpoint_and_refuses_changes(
     assert rc != 0
     assert 'trained under another config or other inputs' in out
     assert 'train_dataloader.dataset.pipeline.1.crop_size.0' in out
-    # The same config resumes from the newest complete checkpoint.
+    # The same config: the damaged checkpoint is refused by name, and
+    # nothing is lost.
+    rc, out = _train([cfg, '--work-dir', work, '--resume'], tiny_job.repo)
+    assert rc != 0
+    assert f'{final}: cannot read the checkpoint' in out
+    assert 'truncated' in out and osp.getsize(final) == size // 2
+    # Deleted as the message says, the run resumes from the one before.
+    os.remove(final)
     rc, out = _train([cfg, '--work-dir', work, '--resume'], tiny_job.repo)
     assert rc == 0, out[-3000:]
-    assert f'incomplete checkpoint {final}' in out
     assert 'resumed epoch: 1' in out
     assert 'Epoch(train) [2]' in out and 'Epoch(train) [1]' not in out
     assert osp.getsize(final) > size // 2

@@ -1,10 +1,5 @@
 """mmengine hooks of rpnet_mmseg, registered in mmseg's HOOKS."""
-from .atomic_checkpoint_hook import (AtomicCheckpointHook,
-                                     use_atomic_checkpoints)
-from .stage_provenance_hook import (StageProvenanceHook,
-                                    add_stage_provenance_hook)
+from .atomic_checkpoint_hook import AtomicCheckpointHook
+from .stage_provenance_hook import StageProvenanceHook
 
-__all__ = [
-    'AtomicCheckpointHook', 'StageProvenanceHook', 'add_stage_provenance_hook',
-    'use_atomic_checkpoints'
-]
+__all__ = ['AtomicCheckpointHook', 'StageProvenanceHook']

@@ -3,15 +3,12 @@ import os
 import os.path as osp
 from typing import Any, List
 
-from mmengine.config import Config
 from mmengine.dist import is_main_process
 from mmengine.fileio import LocalBackend
 from mmengine.hooks import CheckpointHook
 from mmseg.registry import HOOKS
 
 from ...fileio.atomic import create_tmp, save_text_atomic, tmp_path_for
-
-HOOK_TYPE = 'AtomicCheckpointHook'
 
 
 def _make_saves_atomic(runner: Any) -> None:
@@ -52,7 +49,7 @@ class AtomicCheckpointHook(CheckpointHook):
     checkpoints only after the new one exists, and rewrites
     ``last_checkpoint`` atomically, so the work dir always holds a complete
     latest checkpoint. ``tools/train.py`` puts it in place of
-    ``CheckpointHook`` (:func:`use_atomic_checkpoints`).
+    ``CheckpointHook`` (:func:`~rpnet_mmseg.engine.add_run_hooks`).
     """
 
     def before_train(self, runner) -> None:
@@ -96,16 +93,3 @@ class AtomicCheckpointHook(CheckpointHook):
             path = osp.join(self.out_dir, self.filename_tmpl.format(old))
             if osp.isfile(path):
                 os.remove(path)
-
-
-def use_atomic_checkpoints(cfg: Config) -> None:
-    """Swap mmengine's ``CheckpointHook`` for :class:`AtomicCheckpointHook`.
-
-    Args:
-        cfg (Config): The config, changed in place; a checkpoint hook of
-            another type (a user's own) is left alone.
-    """
-    hook = (cfg.get('default_hooks') or {}).get('checkpoint')
-    if isinstance(hook, dict) and str(hook.get('type', '')).split(
-            '.')[-1] == 'CheckpointHook':
-        hook['type'] = HOOK_TYPE

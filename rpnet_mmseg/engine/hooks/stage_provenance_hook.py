@@ -2,7 +2,6 @@
 import os.path as osp
 from typing import Any, List, Optional
 
-from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 
@@ -42,8 +41,9 @@ class StageProvenanceHook(Hook):
     so new CAMs in the same folder make another producer. Each
     :class:`StageWriter` in the loop's evaluator then checks its folder
     against it (see :class:`StageWriter`). ``tools/train.py`` and
-    ``tools/test.py`` add the hook when the config lacks it; with mmseg's
-    own tools, add ``custom_hooks = [dict(type='StageProvenanceHook')]``.
+    ``tools/test.py`` add the hook when the config lacks it
+    (:func:`~rpnet_mmseg.engine.add_run_hooks`); with mmseg's own tools,
+    add ``custom_hooks = [dict(type='StageProvenanceHook')]``.
 
     It refuses, before anything is deleted, a writer whose folder is also
     the dataset's ``skip_done_dir`` and holds another producer's files: the
@@ -122,20 +122,3 @@ class StageProvenanceHook(Hook):
             f'run: {describe_producer(mine)}). Write to another output_dir, '
             'or drop skip_done_dir and set on_stale=\'overwrite\' to '
             'recompute them.')
-
-
-def add_stage_provenance_hook(cfg: Config) -> None:
-    """Append ``dict(type='StageProvenanceHook')`` to ``cfg.custom_hooks``
-    unless the config already has it.
-
-    Args:
-        cfg (Config): The config, changed in place.
-    """
-    hooks = list(cfg.get('custom_hooks') or [])
-    for hook in hooks:
-        kind = hook.get('type') if isinstance(hook, dict) else hook
-        if kind is StageProvenanceHook or (isinstance(kind, str) and
-                                           kind.split('.')[-1] == HOOK_TYPE):
-            return
-    hooks.append(dict(type=HOOK_TYPE))
-    cfg.custom_hooks = hooks
