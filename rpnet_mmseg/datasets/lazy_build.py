@@ -68,21 +68,27 @@ def dataloader_datasets(cfg: Dict) -> Iterator[Dict]:
 
 
 def config_inputs(cfg: Dict,
-                  loaders: Optional[Sequence[str]] = None) -> List[str]:
+                  loaders: Optional[Sequence[str]] = None,
+                  splits: bool = True) -> List[str]:
     """Every data file or folder a config reads, and its weights files.
 
     The datasets' ``input_files()`` (split file, image and label folders,
     image-level label file), found by building each dataset lazily; a
     dataset class without that method (or one that cannot be built here)
-    gives its ``ann_file`` and ``data_prefix`` folders. Then the local
-    weights files it loads (``load_from``, any ``checkpoint`` entry ending
-    in ``.pth`` / ``.pt``). What makes the identity of a run's data
-    (``tools/train.py``'s training record, the pipeline runner).
+    gives its ``ann_file`` and ``data_prefix`` folders. The folders of maps
+    the data pipelines load (``cam_dir``). Then the local weights files it
+    loads (``load_from``, any ``checkpoint`` entry ending in ``.pth`` /
+    ``.pt``). What makes the identity of a run's data: the pipeline
+    runner's, ``tools/train.py``'s training record and the stage writers'
+    producer.
 
     Args:
         cfg (dict): A config as a dict.
         loaders (Sequence[str], optional): Only these ``*_dataloader``
             keys. Defaults to None (all of them).
+        splits (bool): Include the split files (``ann_file``). A writer's
+            files do not depend on which images run, so its producer leaves
+            them out. Defaults to True.
 
     Returns:
         list[str]: Paths, as the config and datasets spell them.
@@ -92,14 +98,16 @@ def config_inputs(cfg: Dict,
     chosen = {k: cfg[k] for k in loaders if k in cfg} if loaders else cfg
     for ds_cfg in dataloader_datasets(chosen):
         try:
-            paths += build_lazy(ds_cfg).input_files()
+            dataset = build_lazy(ds_cfg)
+            paths += [p for p in dataset.input_files()
+                      if splits or p != dataset.ann_file]
         except Exception:  # another dataset class, or not buildable
             root = ds_cfg.get('data_root') or ''
-            paths += [
-                osp.join(root, v) for v in [ds_cfg.get('ann_file')] +
-                list((ds_cfg.get('data_prefix') or {}).values())
-                if isinstance(v, str) and v
-            ]
+            named = ([ds_cfg.get('ann_file')] if splits else []) + list(
+                (ds_cfg.get('data_prefix') or {}).values())
+            paths += [osp.join(root, v) for v in named
+                      if isinstance(v, str) and v]
+        paths += values_of_key(ds_cfg.get('pipeline'), 'cam_dir')
     weights = [cfg.get('load_from')] + values_of_key(cfg, 'checkpoint')
     return paths + [
         w for w in weights

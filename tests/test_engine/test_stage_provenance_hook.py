@@ -297,5 +297,47 @@ def test_rewritten_cam_folder_makes_another_producer(tmp_path):
         f.write('im_0.png\n')
     hand_over()  # same CAMs: resumed
     (cams / 'im_0.npz').write_bytes(b'new CAMs')
-    with pytest.raises(StaleOutputError, match='cam_dirs'):
+    with pytest.raises(StaleOutputError, match=str(cams)):
+        hand_over()
+
+
+def test_replaced_image_makes_another_producer(tmp_path):
+    """Without a pipeline, the loop's data is part of the producer: an
+    image replaced at the same path is not resumed into; a split that only
+    selects other images is."""
+    import shutil
+    import types
+
+    from torch import nn
+
+    from rpnet_mmseg.evaluation import CAMWriter
+
+    root = str(tmp_path / 'data')
+    build_data(root)
+    out = str(tmp_path / 'cams')
+    cfg = make_cfg(root, str(tmp_path / 'work'), out, 'error')
+    cfg.test_dataloader = cfg.val_dataloader
+    model = nn.Linear(2, 2)
+
+    def hand_over():
+        writer = CAMWriter(output_dir=out)
+        runner = types.SimpleNamespace(
+            cfg=cfg, model=model, _load_from='w.pth',
+            test_loop=types.SimpleNamespace(
+                evaluator=types.SimpleNamespace(metrics=[writer]),
+                dataloader=None))
+        StageProvenanceHook()._hand_over(runner, 'test')
+
+    hand_over()
+    open(osp.join(out, 'im_0.npz'), 'wb').close()
+    with open(osp.join(out, '.rpnet_written.rank0.txt'), 'w') as f:
+        f.write('im_0.npz\n')
+    hand_over()  # the same data: resumed
+    split = osp.join(root, 'ImageSets/Segmentation/train.txt')
+    with open(split, 'a') as f:
+        f.write('im_0\n')
+    hand_over()  # the split only selects images: resumed
+    images = osp.join(root, 'JPEGImages')
+    shutil.copy(osp.join(images, 'im_1.png'), osp.join(images, 'im_0.png'))
+    with pytest.raises(StaleOutputError, match='JPEGImages'):
         hand_over()

@@ -8,8 +8,8 @@ from mmseg.registry import HOOKS
 from ...evaluation.metrics.stage_writer import StageWriter
 from ...fileio import (StaleOutputError, describe_producer, folder_state,
                        make_producer, read_record)
-from ...pipeline.fingerprint import listing_sha1
-from ...pipeline.config_retarget import values_of_key
+from ...datasets.lazy_build import config_inputs
+from ...pipeline.fingerprint import path_digest
 
 HOOK_TYPE = 'StageProvenanceHook'
 
@@ -35,10 +35,13 @@ class StageProvenanceHook(Hook):
     sha1 of the model and the loop's dataset settings, the loaded
     checkpoint (``load_from``), and the sha1 of the model's current weights
     (so that a val loop during training sees new weights each epoch), and
-    what the run reads: the config's ``stage_inputs`` when a pipeline set
-    them (the content sha1 of every earlier output), else a listing sha1
-    (names, sizes, times) of each ``cam_dir`` of the loop's data pipeline,
-    so new CAMs in the same folder make another producer. Each
+    what the run reads: the loop's data (its datasets' image and label
+    files, the ``cam_dir`` folders of its data pipeline; by
+    :func:`~rpnet_mmseg.pipeline.fingerprint.path_digest`, as the pipeline
+    runner and the training record identify them) and the config's
+    ``stage_inputs`` when a pipeline set them (the content sha1 of every
+    earlier output), so new CAMs or images at the same paths make another
+    producer. Each
     :class:`StageWriter` in the loop's evaluator then checks its folder
     against it (see :class:`StageWriter`). ``tools/train.py`` and
     ``tools/test.py`` add the hook when the config lacks it
@@ -79,19 +82,18 @@ class StageProvenanceHook(Hook):
             return
         checkpoint = getattr(runner, '_load_from', None) or \
             runner.cfg.get('load_from')
-        # New CAMs make another producer of the pseudo-labels even with the
-        # same IRN weights: a pipeline names the content of what the run
-        # reads (``stage_inputs``); otherwise the CAM folders the loop's
-        # data pipeline reads are identified by their files' sizes and
-        # times.
+        # What the loop reads is part of the producer: its data (image and
+        # label folders, the CAM folders its data pipeline loads; not the
+        # split, which only selects images), by the digests the pipeline
+        # runner uses, and, in a pipeline, the content of every earlier
+        # output (``stage_inputs``), so new CAMs in the same folder make
+        # another producer of the pseudo-labels even with the same weights.
+        loader = runner.cfg.get(f'{mode}_dataloader') or {}
+        paths = config_inputs({f'{mode}_dataloader': loader}, splits=False)
+        extra = dict(data={p: path_digest(p) for p in sorted(set(paths))})
         inputs = runner.cfg.get('stage_inputs')
         if inputs:
-            extra = dict(stage_inputs=dict(inputs))
-        else:
-            loader = runner.cfg.get(f'{mode}_dataloader') or {}
-            dirs = sorted(set(values_of_key(loader.get('dataset'), 'cam_dir')))
-            extra = dict(cam_dirs={d: listing_sha1(d)
-                                   for d in dirs}) if dirs else None
+            extra['stage_inputs'] = dict(inputs)
         producer = make_producer(
             stage=HOOK_TYPE,
             config=runner.cfg,
