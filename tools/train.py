@@ -38,7 +38,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--resume',
         action='store_true',
-        help='resume from the latest complete checkpoint of the work dir')
+        help='resume from the latest checkpoint of the work dir')
     parser.add_argument(
         '--resume-changed',
         action='store_true',

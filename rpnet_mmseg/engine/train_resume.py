@@ -1,22 +1,20 @@
-"""Resume training only from a complete checkpoint of the same run.
+"""Resume training only from a checkpoint of the same run.
 
-``tools/train.py --resume`` continues the work dir's latest checkpoint.
-Two things can make that wrong, and both are refused or avoided here:
+``tools/train.py --resume`` continues the work dir's latest checkpoint
+(:func:`latest_checkpoint`). Checkpoints are complete by construction
+(:class:`~rpnet_mmseg.engine.AtomicCheckpointHook`); a damaged file put
+there by another tool is refused by name when it is loaded
+(:func:`~rpnet_mmseg.engine.load_checkpoint_file`).
 
-- the latest checkpoint is incomplete (a kill during a save by an mmengine
-  without :class:`AtomicCheckpointHook`, a full disk): it is named, and the
-  run resumes from the newest checkpoint that is complete
-  (:func:`resume_checkpoint`);
-- the run's config or inputs changed since the work dir was started (other
-  relation labels, pseudo-labels or CAM weights, another schedule): the
-  work dir records the resolved config and the content sha1 of its
-  training labels (``pseudo_label_dir``) in ``.rpnet_train.json`` when
-  training starts (:func:`write_train_record`), and resuming under a
-  different one, or on labels rewritten since, is refused with the changes
-  named
-  (:func:`check_resume_config`). Pipelines put the identity of each input
-  folder in the config (``stage_inputs``), so a change of input content is
-  a change of config.
+What must not change is the run: the work dir records what it is made of
+in ``.rpnet_train.json`` when training starts (:func:`train_record`): the
+resolved config and the data of its training set and weights, found and
+digested as the pipeline runner finds and digests a stage's data. Resuming
+under another config, or on data changed since (other image-level labels,
+relation labels or pseudo-labels at the same path, a replaced image, other
+pretrained weights), is refused with the changes named
+(:func:`check_resume_config`). Pipelines also put the content identity of
+each earlier output in the config (``stage_inputs``).
 """
 import json
 import os
