@@ -565,7 +565,10 @@ class PipelineRunner:
         if record.get('identity') != plan['identity'] and not (
                 self.accept_code
                 and record.get('base_identity') == plan['base_identity']):
-            return 'changed', self._what_changed(record, plan)
+            parts = self._what_changed(record, plan)
+            if self.accept_code:  # a code change is accepted: not news
+                parts = [p for p in parts if not p.startswith('code')]
+            return 'changed', parts
         if record.get('state') != 'done':
             return 'resume', []
         bad = changed_files(self.abs(plan['output']),

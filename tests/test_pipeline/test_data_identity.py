@@ -120,3 +120,12 @@ def test_code_change_is_named_and_can_be_accepted(tmp_path, capsys,
         {'done'}
     assert set(_run(tmp_path, capsys)[0].values()) == {'done'}
     assert os.listdir(tmp_path / 'run')  # nothing was cleared
+    # another edit and a data change: the reason names the data alone
+    monkeypatch.setattr(PipelineRunner, '_code',
+                        lambda self, stage: code(self, stage) + 'again')
+    val = tmp_path / 'voc' / 'ImageSets' / 'Segmentation' / 'val.txt'
+    val.write_text('\n'.join(val.read_text().split()[1:]) + '\n')
+    verdicts, out = _run(tmp_path, capsys, accept_code=True)
+    assert verdicts == {'cam': 'done', 'below': 'done', 'dev_eval': 'changed'}
+    assert str(val) in _reason(out, 'dev_eval')
+    assert 'code' not in _reason(out, 'dev_eval')
