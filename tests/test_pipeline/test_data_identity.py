@@ -128,4 +128,4 @@ def test_code_change_is_named_and_can_be_accepted(tmp_path, capsys,
     verdicts, out = _run(tmp_path, capsys, accept_code=True)
     assert verdicts == {'cam': 'done', 'below': 'done', 'dev_eval': 'changed'}
     assert str(val) in _reason(out, 'dev_eval')
-    assert 'code' not in _reason(out, 'dev_eval')
+    assert 'code (' not in _reason(out, 'dev_eval')
