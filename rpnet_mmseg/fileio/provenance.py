@@ -518,29 +518,6 @@ def _foreign_error(output_dir: PathLike, foreign: Sequence[str],
         'out of the folder.')
 
 
-def folder_state(output_dir: PathLike,
-                 producer: Mapping,
-                 suffix: Optional[str] = None) -> str:
-    """What :func:`check_or_record` would find, without writing anything.
-
-    Args:
-        output_dir (str): The stage folder.
-        producer (dict): The writer's producer.
-        suffix (str, optional): Suffix of the folder's output files.
-
-    Returns:
-        str: ``'new'`` (no record, no output file), ``'resume'`` (recorded
-        by the same producer, no foreign file) or ``'stale'`` (anything
-        else).
-    """
-    recorded = read_record(output_dir)
-    files = output_files(output_dir, suffix) if suffix else []
-    if recorded is not None and same_producer(recorded, producer):
-        return 'stale' if _foreign_files(output_dir, files,
-                                         recorded) else 'resume'
-    return 'new' if not files and (recorded is None or suffix) else 'stale'
-
-
 def _remove(path: str) -> None:
     """Remove a file that may already be gone."""
     try:

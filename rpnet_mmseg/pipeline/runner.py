@@ -301,12 +301,15 @@ class PipelineRunner:
 
     def _format(self, text: str, done: Dict[str, Dict],
                 output: Optional[str] = None) -> Tuple[str, set]:
-        """Fill a template; return it and the stages it reads."""
+        """Fill a template; return it and the stages whose output it
+        names. A value read from a stage's JSON (``{stage[key]}``) is not
+        the stage's output: the value itself is in the filled text, so the
+        stage's identity holds it, and the rest of that JSON is not read."""
         ctx = self._context(done)
         if output is not None:
             ctx['output'] = output
-        used = {f[1].split('[')[0].split('.')[0]
-                for f in string.Formatter().parse(text) if f[1]}
+        fields = [f[1] for f in string.Formatter().parse(text) if f[1]]
+        used = {f.split('[')[0].split('.')[0] for f in fields}
         names = [s.name for s in self.stages]
         for u in sorted(used):
             if u in done and done[u].get('pending'):
@@ -322,7 +325,7 @@ class PipelineRunner:
             raise ValueError(f'{text!r}: unknown template name {u!r} '
                              '(earlier stages, StagePaths folders, root, '
                              'data_root, output)')
-        return text.format(**ctx), {u for u in used if u in done}
+        return text.format(**ctx), {f for f in fields if f in done}
 
     def output_of(self, stage: Stage, cfg: Optional[Config],
                   done: Dict[str, Dict]) -> str:

@@ -103,6 +103,19 @@ def test_overwrite_recomputes_every_file(tmp_path):
     assert read_record(out)['extra'] == {'weights': 'epoch2'}
 
 
+def test_overwrite_never_deletes_what_the_dataset_skipped(tmp_path):
+    """A folder that is also the dataset's skip_done_dir: its images did
+    not run, so another producer's files are refused, not deleted."""
+    out = str(tmp_path / 'out')
+    run(ValueWriter(out), P1)
+    writer = ValueWriter(out, on_stale='overwrite')
+    with pytest.raises(StaleOutputError, match="dataset's skip_done_dir"):
+        writer.set_producer(P2, dataset_skips=True)
+    assert all(value_of(out, n) == 1.0 for n in NAMES)
+    writer.set_producer(P1, dataset_skips=True)  # its own files: resumed
+    assert writer.folder_mode == 'resume'
+
+
 def test_overwrite_deletes_only_what_it_wrote(tmp_path):
     out = str(tmp_path / 'out')
     run(ValueWriter(out), P1, names=NAMES[:3])

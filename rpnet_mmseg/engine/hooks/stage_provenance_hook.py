@@ -6,8 +6,7 @@ from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 
 from ...evaluation.metrics.stage_writer import StageWriter
-from ...fileio import (StaleOutputError, describe_producer, folder_state,
-                       make_producer, read_record)
+from ...fileio import make_producer
 from ...datasets.lazy_build import config_inputs
 from ...pipeline.fingerprint import path_digest
 
@@ -48,10 +47,9 @@ class StageProvenanceHook(Hook):
     (:func:`~rpnet_mmseg.engine.add_run_hooks`); with mmseg's own tools,
     add ``custom_hooks = [dict(type='StageProvenanceHook')]``.
 
-    It refuses, before anything is deleted, a writer whose folder is also
-    the dataset's ``skip_done_dir`` and holds another producer's files: the
-    dataset has already dropped those images, so they would never be
-    recomputed.
+    It tells each writer whether its folder is also the dataset's
+    ``skip_done_dir`` (the images whose files exist there do not run), so
+    that the writer never deletes those files to recompute them.
     """
     # After hooks that swap weights in before_val_epoch (e.g. EMAHook,
     # 'NORMAL'), so that the hash is that of the weights evaluated.
@@ -104,23 +102,6 @@ class StageProvenanceHook(Hook):
         dataloader = getattr(loop, 'dataloader', None)
         done_dir = _dataset_skip_done_dir(getattr(dataloader, 'dataset', None))
         for writer in writers:
-            if done_dir and osp.abspath(done_dir) == osp.abspath(
-                    writer.output_dir):
-                self._check_skip_done(writer, producer)
-            writer.set_producer(producer)
-
-    @staticmethod
-    def _check_skip_done(writer: StageWriter, producer: dict) -> None:
-        """Refuse a skip_done_dir that holds another producer's files."""
-        mine = writer.own_producer(producer)
-        if folder_state(writer.output_dir, mine,
-                        writer.output_suffix) != 'stale':
-            return
-        raise StaleOutputError(
-            f'{writer.output_dir} is the dataset\'s skip_done_dir, so the '
-            'images whose files exist there were dropped from the run, but '
-            'those files come from another producer '
-            f'({describe_producer(read_record(writer.output_dir))}; this '
-            f'run: {describe_producer(mine)}). Write to another output_dir, '
-            'or drop skip_done_dir and set on_stale=\'overwrite\' to '
-            'recompute them.')
+            writer.set_producer(producer, dataset_skips=bool(
+                done_dir and osp.abspath(done_dir) == osp.abspath(
+                    writer.output_dir)))

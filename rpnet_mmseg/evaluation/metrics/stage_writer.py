@@ -8,8 +8,8 @@ from mmengine.dist import broadcast_object_list, get_rank
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger, print_log
 
-from ...fileio import (ON_STALE, check_image_name, check_or_record,
-                       note_written, unknown_producer)
+from ...fileio import (ON_STALE, StaleOutputError, check_image_name,
+                       check_or_record, note_written, unknown_producer)
 
 
 def get_field(sample: Any, key: str, default: Any = None) -> Any:
@@ -150,6 +150,7 @@ class StageWriter(BaseMetric):
         self.stage = stage or type(self).__name__
         self.producer: Optional[Dict] = None
         self.folder_mode: Optional[str] = None
+        self.dataset_skips = False
 
     def output_path(self, name: str) -> str:
         """Path of image ``name``'s file: ``output_dir/NAME{suffix}``."""
@@ -186,7 +187,9 @@ class StageWriter(BaseMetric):
         """
         return dict(producer, stage=self.stage, writer=self.settings())
 
-    def set_producer(self, producer: Optional[Mapping]) -> None:
+    def set_producer(self,
+                     producer: Optional[Mapping],
+                     dataset_skips: bool = False) -> None:
         """Take this epoch's producer and check the folder against it.
 
         Called by :class:`~rpnet_mmseg.engine.StageProvenanceHook` on every
@@ -197,10 +200,15 @@ class StageWriter(BaseMetric):
                 :func:`rpnet_mmseg.fileio.make_producer`; its ``stage`` is
                 replaced by this writer's and its :meth:`settings` added.
                 None: unknown.
+            dataset_skips (bool): The folder is also the dataset's
+                ``skip_done_dir``: the images whose files exist there do
+                not run, so another producer's files are refused, never
+                deleted (they would not be recomputed). Defaults to False.
         """
         self.producer = None if producer is None else \
             self.own_producer(producer)
         self.folder_mode = None
+        self.dataset_skips = dataset_skips
         self.check_folder()
 
     def check_folder(self) -> str:
@@ -215,12 +223,22 @@ class StageWriter(BaseMetric):
         producer = self.producer or unknown_producer(self.stage)
         verdict: List[Any] = [None, None]
         if get_rank() == 0:
+            on_stale = 'error' if self.dataset_skips else self.on_stale
             try:
                 verdict = [
-                    check_or_record(self.output_dir, producer, self.on_stale,
+                    check_or_record(self.output_dir, producer, on_stale,
                                     self.output_suffix), None
                 ]
-            except Exception as e:  # every rank raises rank 0's error
+            except StaleOutputError as e:  # every rank raises rank 0's
+                if self.dataset_skips:
+                    e = StaleOutputError(
+                        f"{e}\n{self.output_dir} is also the dataset's "
+                        'skip_done_dir: the images whose files exist there '
+                        'were dropped from the run, so those files are not '
+                        'deleted (they would never be recomputed); drop '
+                        'skip_done_dir to recompute them.')
+                verdict = [None, e]
+            except Exception as e:
                 verdict = [None, e]
         broadcast_object_list(verdict, src=0)
         mode, error = verdict
