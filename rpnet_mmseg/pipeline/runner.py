@@ -38,7 +38,8 @@ that file is what runs.
 **When a stage runs.** A stage's identity is the sha1 of its kind, its
 dumped config, its command, the content of its inputs, the data it reads
 and the code that runs it. The inputs are found, not listed: every earlier
-output whose path the config or the command names. The data: every file or
+output whose path the config or the command names (a value taken from an
+earlier JSON is in the config or command itself). The data: every file or
 folder under the run's ``data_root`` that the stage's datasets read (their
 ``input_files()``: split file, image and mask folders, image-level label
 file) or that its command names, and any local weights file it loads
