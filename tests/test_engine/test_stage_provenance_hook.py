@@ -262,39 +262,46 @@ def test_stage_inputs_make_another_producer(tmp_path):
         hand_over(dict(cams='bbb'))
 
 
+def _hand_over_test(cfg, writer, name):
+    """The hook's hand-over to ``writer`` in a test loop of ``cfg`` (a
+    stand-in runner), then a finished file ``name`` listed as written."""
+    import types
+
+    import torch
+    from torch import nn
+    torch.manual_seed(0)  # the same weights at every call
+    runner = types.SimpleNamespace(
+        cfg=cfg, model=nn.Linear(2, 2), _load_from='w.pth',
+        test_loop=types.SimpleNamespace(
+            evaluator=types.SimpleNamespace(metrics=[writer]),
+            dataloader=None))
+    StageProvenanceHook()._hand_over(runner, 'test')
+    if not osp.exists(osp.join(writer.output_dir, name)):
+        open(osp.join(writer.output_dir, name), 'wb').close()
+        with open(osp.join(writer.output_dir,
+                           '.rpnet_written.rank0.txt'), 'a') as f:
+            f.write(f'{name}\n')
+
+
 def test_rewritten_cam_folder_makes_another_producer(tmp_path):
     """Without a pipeline, the CAM folder the test pipeline reads is part
     of the producer: CAMs rewritten in place are not resumed into."""
-    import types
-
     from mmengine.config import Config
-    from torch import nn
 
-    from rpnet_mmseg.engine import StageProvenanceHook
     from rpnet_mmseg.evaluation import LabelPNGWriter
     from rpnet_mmseg.fileio import StaleOutputError
 
     out, cams = str(tmp_path / 'pseudo_labels'), tmp_path / 'cams'
     cams.mkdir()
     (cams / 'im_0.npz').write_bytes(b'old')
-    model = nn.Linear(2, 2)
     cfg = Config(dict(model=dict(type='X'), test_dataloader=dict(
         dataset=dict(pipeline=[dict(type='LoadCAMFromFile',
                                     cam_dir=str(cams))]))))
 
     def hand_over():
-        writer = LabelPNGWriter(output_dir=out)
-        runner = types.SimpleNamespace(
-            cfg=cfg, model=model, _load_from='w.pth',
-            test_loop=types.SimpleNamespace(
-                evaluator=types.SimpleNamespace(metrics=[writer]),
-                dataloader=None))
-        StageProvenanceHook()._hand_over(runner, 'test')
+        _hand_over_test(cfg, LabelPNGWriter(output_dir=out), 'im_0.png')
 
     hand_over()
-    open(osp.join(out, 'im_0.png'), 'wb').close()
-    with open(osp.join(out, '.rpnet_written.rank0.txt'), 'w') as f:
-        f.write('im_0.png\n')
     hand_over()  # same CAMs: resumed
     (cams / 'im_0.npz').write_bytes(b'new CAMs')
     with pytest.raises(StaleOutputError, match=str(cams)):
@@ -306,9 +313,6 @@ def test_replaced_image_makes_another_producer(tmp_path):
     image replaced at the same path is not resumed into; a split that only
     selects other images is."""
     import shutil
-    import types
-
-    from torch import nn
 
     from rpnet_mmseg.evaluation import CAMWriter
 
@@ -317,21 +321,11 @@ def test_replaced_image_makes_another_producer(tmp_path):
     out = str(tmp_path / 'cams')
     cfg = make_cfg(root, str(tmp_path / 'work'), out, 'error')
     cfg.test_dataloader = cfg.val_dataloader
-    model = nn.Linear(2, 2)
 
     def hand_over():
-        writer = CAMWriter(output_dir=out)
-        runner = types.SimpleNamespace(
-            cfg=cfg, model=model, _load_from='w.pth',
-            test_loop=types.SimpleNamespace(
-                evaluator=types.SimpleNamespace(metrics=[writer]),
-                dataloader=None))
-        StageProvenanceHook()._hand_over(runner, 'test')
+        _hand_over_test(cfg, CAMWriter(output_dir=out), 'im_0.npz')
 
     hand_over()
-    open(osp.join(out, 'im_0.npz'), 'wb').close()
-    with open(osp.join(out, '.rpnet_written.rank0.txt'), 'w') as f:
-        f.write('im_0.npz\n')
     hand_over()  # the same data: resumed
     split = osp.join(root, 'ImageSets/Segmentation/train.txt')
     with open(split, 'a') as f:
