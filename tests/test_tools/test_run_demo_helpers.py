@@ -235,7 +235,8 @@ def test_segmentation_bound_result_in_percent(run_demo, tmp_path):
         metrics = Path(runner.metrics_json(stage))
         metrics.parent.mkdir(parents=True, exist_ok=True)
         metrics.write_text(json.dumps({'mIoU': miou}))
-        runner.write_record(stage.name, {'output': f'{stage.name}/out'})
+        runner.write_record(stage.name, {'output': f'{stage.name}/out',
+                                         'state': 'done'})
     seg = dict(pred_dir='p', pred_dir_crf='pc', miou=54.0, miou_crf=57.0,
                seg_train_s=1.0)
     bound = run_demo.segmentation_bound_result(runner, seg)
@@ -247,3 +248,40 @@ def test_segmentation_bound_result_in_percent(run_demo, tmp_path):
     assert pct['pseudo_same_images'] == pytest.approx(
         dict(miou=80.0, miou_crf=80.0, miou_tta_crf=80.0))
     assert pct['pseudo_all']['miou'] == pytest.approx(90.0)
+
+
+def test_refine_and_segment_results_come_from_the_records(run_demo,
+                                                          tmp_path):
+    """The numbers and folders of a finished run are what the runner
+    recorded: a stage's output and its JSON, never a path worked out
+    again."""
+    from rpnet_mmseg.pipeline import PipelineRunner
+    demo = run_demo.Demo('data/msrc_voc', str(tmp_path / 'x'))
+    runner = PipelineRunner(demo.pipeline('rpnet', 0, 1.0), str(tmp_path))
+    reports = dict(cam_crf_eval_half0={'mIoU': 60.0},
+                   cam_crf_eval_half1={'mIoU': 62.0},
+                   cam_eval_half0={'best_threshold': 0.3, 'mIoU': 50.0},
+                   pseudo_label_eval_half1={'mIoU': 71.0},
+                   pseudo_labels={'pseudo/mIoU': 70.0},
+                   seg_preds={'mIoU': 54.0}, seg_preds_crf={'mIoU': 57.0})
+    for stage in runner.stages:
+        out = f'elsewhere/{stage.name}'  # not where the paths would say
+        if stage.name in reports:
+            path = runner.metrics_json(stage) if stage.kind == 'test' \
+                else out + '.json'
+            if stage.kind != 'test':
+                out = path
+            Path(tmp_path, path).parent.mkdir(parents=True, exist_ok=True)
+            Path(tmp_path, path).write_text(json.dumps(reports[stage.name]))
+        runner.write_record(stage.name, {'output': out, 'state': 'done',
+                                         'seconds': 2.0})
+    refined = run_demo.refine_result(runner)
+    assert refined['pseudo_label_dir'] == 'elsewhere/pseudo_labels'
+    assert refined['pseudo_label_miou'] == 70.0
+    assert refined['pseudo_label_miou_half1'] == 71.0
+    assert refined['cam_crf_miou_cv'] == 61.0
+    assert refined['cam_threshold_t0'] == 0.3
+    assert refined['irn_train_s'] == 2.0
+    seg = run_demo.segment_result(runner, 'rpnet', 0)
+    assert seg['pred_dir_crf'] == 'elsewhere/seg_preds_crf'
+    assert (seg['miou'], seg['miou_crf']) == (54.0, 57.0)
