@@ -16,10 +16,10 @@ Stages of a run:
    MSRC-VOC ``train``, write CAMs of every ``train`` image, evaluate them on
    the ``train_dev`` masks (overlays) and on its two halves. A CAM folder of
    degenerate maps (a collapsed network) stops the demo here.
-2. Refine (``--refine``; the first seed, or ``--refine-seeds``): CAM + CRF on each half at the
-   threshold chosen on the other; relation labels, IRN, pseudo-labels of
-   every ``train`` image and their ``train_dev`` mIoU (and half 1 alone),
-   overlays.
+2. Refine (``--refine``; the first seed, or ``--refine-seeds``): CAM +
+   CRF on each half at the threshold chosen on the other; relation
+   labels, IRN, pseudo-labels of every ``train`` image and their
+   ``train_dev`` mIoU (and half 1 alone), overlays.
 3. Segment (``--segment``): DeepLab-LargeFOV on the pseudo-labels,
    predictions on ``val`` and their ``val_dev`` mIoU without and with
    dense CRF; with ``--segmentation-bound`` also the same DeepLab on the
@@ -53,7 +53,7 @@ Usage:
         --refine --segment                         # CAM stage, 3 seeds
     python tools/run_demo.py --only rpnet baseline --refine rpnet baseline
     python tools/run_demo.py --only rpnet baseline --seeds 0 1 2 \
-        --subset 0.25                              # Table II: NAME/fraction_0.25
+        --subset 0.25                    # Table II: NAME/fraction_0.25
     python tools/run_demo.py --only rpnet --seeds 0 1 2 \
         --refine-seeds 0 1 2                       # pseudo-labels of 3 seeds
     python tools/run_demo.py --only rpnet --segmentation-bound
@@ -432,8 +432,8 @@ def print_table(summary: Dict, names: Sequence[str]) -> None:
                       f'{r["cam_crf_miou_cv"]:.2f}  ({r["pseudo_label_dir"]})')
         if 'pseudo_label_miou' in entry:
             print(f'{name} mean over {entry["pseudo_label_miou"]["n"]}: ' +
-                  ', '.join(f'{k} {entry[k]["mean"]:.2f}+-{entry[k]["std"]:.2f}'
-                            for k in REFINE_KEYS))
+                  ', '.join(f'{k} {entry[k]["mean"]:.2f}+-'
+                            f'{entry[k]["std"]:.2f}' for k in REFINE_KEYS))
     volume = data_volume_table(summary.get('data_volume', []))
     if volume:
         print('\nCAM mIoU (cv) by training fraction (paper Table II):')

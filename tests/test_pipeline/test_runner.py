@@ -132,8 +132,8 @@ def test_dry_run_runs_nothing(script_pipeline, tmp_path):
     assert not os.path.exists(tmp_path / 'run' / 'made')
 
 
-def test_json_values_flow_downstream_and_dry_run_waits(script_pipeline,
-                                                      tmp_path):
+def test_json_values_flow_downstream_and_dry_run_waits(
+        script_pipeline, tmp_path):
     make_cfg, calls = script_pipeline
     cfg = make_cfg()
     tool = cfg.stages.make.script
