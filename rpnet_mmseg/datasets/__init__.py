@@ -1,7 +1,7 @@
 """Datasets, transforms and collation for image-level supervision."""
 from .image_level_dataset import ImageLevelSegDataset, select_class_subset
-from .lazy_build import (build_lazy, config_inputs, dataloader_datasets,
-                         leaf_datasets)
+from .lazy_build import (build_lazy, config_inputs, data_digests,
+                         dataloader_datasets, leaf_datasets)
 from .pair_collate import pair_collate
 from .pseudo_label_dataset import PseudoLabelSegDataset
 from .tagged_folder_dataset import (TaggedFolderDataset,
@@ -16,6 +16,7 @@ __all__ = [
     'pair_collate', 'PackImageLevelInputs', 'PseudoLabelSegDataset',
     'LoadOptionalAnnotations', 'LoadCAMFromFile', 'PackCAMInputs',
     'leaf_datasets', 'build_lazy', 'dataloader_datasets', 'config_inputs',
+    'data_digests',
     'TaggedFolderDataset', 'TaggedFolderSegDataset', 'folder_images',
     'folder_metainfo'
 ]

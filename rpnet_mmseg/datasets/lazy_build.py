@@ -11,7 +11,8 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence
 from mmseg.registry import DATASETS
 
 __all__ = [
-    'leaf_datasets', 'build_lazy', 'dataloader_datasets', 'config_inputs'
+    'leaf_datasets', 'build_lazy', 'dataloader_datasets', 'config_inputs',
+    'data_digests'
 ]
 
 # Wrappers whose inner dataset(s) hold the data.
@@ -113,3 +114,27 @@ def config_inputs(cfg: Dict,
         w for w in weights
         if isinstance(w, str) and w.endswith(('.pth', '.pt'))
     ]
+
+
+def data_digests(cfg: Dict,
+                 loaders: Optional[Sequence[str]] = None,
+                 splits: bool = True) -> Dict[str, str]:
+    """The data part of every record of what made an output.
+
+    :func:`config_inputs`, each by
+    :func:`rpnet_mmseg.pipeline.fingerprint.path_digest`. The training
+    record (``tools/train.py``) and the stage writers' folder records use
+    it as it is; the pipeline runner adds the paths a command names and
+    keeps those under the run's ``data_root``.
+
+    Args:
+        cfg (dict): A config as a dict.
+        loaders (Sequence[str], optional): See :func:`config_inputs`.
+        splits (bool): See :func:`config_inputs`.
+
+    Returns:
+        dict: path -> digest, sorted by path.
+    """
+    from ..pipeline.fingerprint import path_digest
+    paths = sorted(set(config_inputs(cfg, loaders, splits)))
+    return {p: path_digest(p) for p in paths}

@@ -134,9 +134,8 @@ def train_record(cfg: Config) -> Dict[str, Dict[str, Any]]:
 
     ``config``: the flattened config without the launching tool's own
     entries; ``data``: every file or folder the training set reads and the
-    weights the run loads (:func:`rpnet_mmseg.datasets.config_inputs`),
-    each by :func:`rpnet_mmseg.pipeline.fingerprint.path_digest`, the
-    identity the pipeline runner gives them too.
+    weights the run loads, by :func:`rpnet_mmseg.datasets.data_digests`,
+    as the pipeline runner and the stage writers identify them.
 
     Args:
         cfg (Config): The resolved config (options merged).
@@ -144,17 +143,16 @@ def train_record(cfg: Config) -> Dict[str, Dict[str, Any]]:
     Returns:
         dict: ``{"config": {key: value}, "data": {path: digest}}``.
     """
-    from ..datasets import config_inputs
-    from ..pipeline.fingerprint import path_digest
+    from ..datasets import data_digests
     unrooted = _unrooter(cfg)
     config = {
         k: unrooted(v)
         for k, v in flatten_config(cfg).items()
         if k.split('.')[0] not in _LAUNCH_KEYS
     }
-    paths = config_inputs(cfg.to_dict(), loaders=['train_dataloader'])
-    data = {unrooted(p): path_digest(p) for p in sorted(set(paths))}
-    return {'config': config, 'data': data}
+    data = data_digests(cfg.to_dict(), loaders=['train_dataloader'])
+    return {'config': config,
+            'data': {unrooted(p): d for p, d in data.items()}}
 
 
 def write_train_record(cfg: Config, work_dir: str) -> None:

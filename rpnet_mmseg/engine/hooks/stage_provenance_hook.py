@@ -7,8 +7,7 @@ from mmseg.registry import HOOKS
 
 from ...evaluation.metrics.stage_writer import StageWriter
 from ...fileio import make_producer
-from ...datasets.lazy_build import config_inputs
-from ...pipeline.fingerprint import path_digest
+from ...datasets.lazy_build import data_digests
 
 HOOK_TYPE = 'StageProvenanceHook'
 
@@ -87,8 +86,8 @@ class StageProvenanceHook(Hook):
         # output (``stage_inputs``), so new CAMs in the same folder make
         # another producer of the pseudo-labels even with the same weights.
         loader = runner.cfg.get(f'{mode}_dataloader') or {}
-        paths = config_inputs({f'{mode}_dataloader': loader}, splits=False)
-        extra = dict(data={p: path_digest(p) for p in sorted(set(paths))})
+        extra = dict(data=data_digests({f'{mode}_dataloader': loader},
+                                       splits=False))
         inputs = runner.cfg.get('stage_inputs')
         if inputs:
             extra['stage_inputs'] = dict(inputs)
