@@ -3,16 +3,17 @@
 :class:`RunLock` holds an exclusive ``flock`` on ``RUN/.pipeline/lock``
 for the pipeline's lifetime; the kernel releases it when the process ends,
 however it ends, so a lock is never stale. :func:`run_stage` starts a
-stage's command in a process group of its own with a small *guard*
-process beside it: the guard waits for the pipeline to close a pipe, which
-happens when the stage ends or when the pipeline dies (``kill -9``
-included), and then stops whatever is left of the stage's group. The guard
+stage's command through a small *guard* process, which starts the stage
+in a process group of its own and stops whatever is left of that group
+when the stage ends or when the pipeline closes a pipe to it, which also
+happens when the pipeline dies (``kill -9`` included). The guard
 also holds the lock until the stage's processes are gone, so a second
 pipeline can never start on the folder while the first one's stage still
 writes; a pipeline started right after a ``kill -9`` waits for that guard
 (:class:`RunLock`) instead of refusing.
 """
 import fcntl
+import json
 import os
 import os.path as osp
 import signal
@@ -25,26 +26,39 @@ from ..fileio.atomic import open_nofollow, pid_alive
 
 __all__ = ['PipelineLockedError', 'RunLock', 'run_stage']
 
-# The guard: wait for EOF on stdin (the pipeline ended or the stage
-# finished), then SIGTERM the stage's process group, SIGKILL after a grace.
+# The guard starts the stage in a process group of its own, so there is no
+# moment when the stage runs unguarded. When the pipeline closes the pipe
+# (it ended, or died), or when the stage leader exits, whatever is left of
+# the group gets SIGTERM, then SIGKILL after a grace. The guard exits as
+# the stage did (the same status or signal).
 _GUARD = r'''
-import os, signal, sys, time
-pgid = int(sys.argv[1])
-grace = float(sys.argv[2])
-sys.stdin.buffer.read()
-def alive():
+import json, os, signal, subprocess, sys, threading, time
+argv, cwd, grace = json.loads(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL,
+                        start_new_session=True)
+def signal_group(sig):
     try:
-        os.killpg(pgid, 0)
+        os.killpg(proc.pid, sig)
         return True
     except (ProcessLookupError, PermissionError):
         return False
-if alive():
-    os.killpg(pgid, signal.SIGTERM)
-    end = time.time() + grace
-    while alive() and time.time() < end:
-        time.sleep(0.1)
-    if alive():
-        os.killpg(pgid, signal.SIGKILL)
+def stop():
+    if signal_group(signal.SIGTERM):
+        end = time.time() + grace
+        while signal_group(0) and time.time() < end:
+            time.sleep(0.1)
+        signal_group(signal.SIGKILL)
+def on_eof():
+    while os.read(0, 4096):
+        pass
+    stop()
+threading.Thread(target=on_eof, daemon=True).start()
+rc = proc.wait()
+stop()
+if rc < 0:
+    signal.signal(-rc, signal.SIG_DFL)
+    os.kill(os.getpid(), -rc)
+os._exit(rc & 255)
 '''
 
 
@@ -149,22 +163,16 @@ def run_stage(argv: Sequence[str],
     Returns:
         int: The command's exit status.
     """
-    proc = subprocess.Popen(list(argv), cwd=cwd, env=env,
-                            start_new_session=True)
     pass_fds = (lock.fd, ) if lock is not None and lock.fd is not None \
         else ()
     guard = subprocess.Popen(
-        [sys.executable, '-c', _GUARD, str(proc.pid), str(grace_s)],
-        stdin=subprocess.PIPE, pass_fds=pass_fds, start_new_session=True)
+        [sys.executable, '-c', _GUARD,
+         json.dumps(list(argv)), cwd, str(grace_s)],
+        env=env, stdin=subprocess.PIPE, pass_fds=pass_fds,
+        start_new_session=True)
     try:
-        return proc.wait()
-    except BaseException:
-        # Ctrl-C or an error here: stop the stage before leaving.
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        raise
+        return guard.wait()
     finally:
+        # Ends the stage too when we leave early (Ctrl-C, an error here).
         guard.stdin.close()
         guard.wait()

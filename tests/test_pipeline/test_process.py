@@ -47,6 +47,21 @@ def test_second_lock_names_the_holder(tmp_path):
 def test_run_stage_returns_the_exit_status(tmp_path):
     assert run_stage([sys.executable, '-c', 'import sys; sys.exit(3)'],
                      cwd=str(tmp_path)) == 3
+    killed = 'import os, signal; os.kill(os.getpid(), signal.SIGTERM)'
+    assert run_stage([sys.executable, '-c', killed],
+                     cwd=str(tmp_path)) == -signal.SIGTERM
+
+
+def test_stage_is_started_by_its_guard(tmp_path):
+    # Never a moment with the stage running and no guard: the guard is
+    # the stage's parent, and the stage leads a process group of its own.
+    out = tmp_path / 'ids'
+    code = ('import os, sys; open(sys.argv[1], "w").write('
+            '"%d %d %d" % (os.getpid(), os.getppid(), os.getpgid(0)))')
+    assert run_stage([sys.executable, '-c', code, str(out)],
+                     cwd=str(tmp_path)) == 0
+    pid, parent, group = map(int, out.read_text().split())
+    assert parent != os.getpid() and group == pid
 
 
 def _pipeline_file(tmp_path):
