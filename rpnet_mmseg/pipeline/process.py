@@ -16,7 +16,6 @@ import fcntl
 import json
 import os
 import os.path as osp
-import signal
 import subprocess
 import sys
 import time

@@ -286,10 +286,12 @@ def test_sweep_walk_scores_settings_on_two_halves(trained_irn):
         str(trained_irn.cfg), trained_irn.ckpt, '--cam-dir', data.cam_dir,
         '--data-root', root, '--split', str(split), '--num-classes', '4',
         '--img-suffix', '.png', '--exp-times', '2', '4', '--bg-thresholds',
-        '0.25', '1.01', '--bg-powers', '2', '--crf', '--out-json', out
+        '0.25', '1.01', '--bg-powers', '2', '--crf', '--out-json', out,
+        '--betas', '10', '2'
     ])
     rows = report['rows']
-    assert len(rows) == 2 * 3 * 2
+    assert len(rows) == 2 * 2 * 3 * 2
+    assert sorted({r['beta'] for r in rows}) == [2, 10]
     with open(out) as f:
         assert json.load(f)['rows'] == rows
     # Background score above every normalised CAM: all background, whose
@@ -307,8 +309,12 @@ def test_sweep_walk_scores_settings_on_two_halves(trained_irn):
         ][0]
         assert row[f'half{h}'] == pytest.approx(want, abs=1e-6)
     # CAMs made from the masks: the walked background beats all-background.
-    walked = [r for r in rows if r['bg_mode'] == 'walked']
+    walked = [r for r in rows if r['bg_mode'] == 'walked' and r['beta'] == 10]
     assert min(r['all'] for r in walked) > row['all'] + 20
+    # beta is applied: the other beta walks elsewhere
+    other = {r['setting'].replace('beta 2,', 'beta 10,'): r['all']
+             for r in rows if r['bg_mode'] == 'walked' and r['beta'] == 2}
+    assert any(other[r['setting']] != r['all'] for r in walked)
     # The choice on one half is that half's best; reported on the other.
     best0 = max(rows, key=lambda r: r['half0'])
     assert report['chosen_on_half0'] == dict(

@@ -34,12 +34,12 @@ from mmseg.registry import MODELS
 from mmseg.utils import register_all_modules
 from rpnet_mmseg.engine import load_checkpoint_strict
 from rpnet_mmseg.evaluation import class_iou_acc, label_areas
-from rpnet_mmseg.fileio import (cam_path, load_cam, read_mask, save_json_atomic,
-                                read_split)
+from rpnet_mmseg.fileio import (cam_path, load_cam, read_mask, read_split,
+                                save_json_atomic)
 from rpnet_mmseg.refine import walk_to_pseudo_label
 from rpnet_mmseg.utils import IRN_CRF_PARAMS, crf_relabel, exit_on_error
 
-Setting = Tuple[int, str, float, bool]  # exp_times, bg_mode, value, crf
+Setting = Tuple[float, int, str, float, bool]  # beta, exp_times, bg, crf
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -61,6 +61,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--num-classes', type=int, default=15, help='background included')
     parser.add_argument('--exp-times', type=int, nargs='+', default=[8])
+    parser.add_argument(
+        '--betas', type=float, nargs='+',
+        help="the boundary map's exponents to try (default: the config's)")
     parser.add_argument(
         '--bg-thresholds',
         type=float,
@@ -104,15 +107,16 @@ def settings(args: argparse.Namespace) -> List[Setting]:
     backgrounds = [('constant', t) for t in args.bg_thresholds] + \
         [('walked', p) for p in args.bg_powers]
     crfs = (False, True) if args.crf else (False, )
-    return [(e, mode, value, crf) for e, (mode, value), crf in
-            itertools.product(args.exp_times, backgrounds, crfs)]
+    return [(b, e, mode, value, crf) for b, e, (mode, value), crf in
+            itertools.product(args.betas, args.exp_times, backgrounds, crfs)]
 
 
 def label_name(setting: Setting) -> str:
     """Readable name of a setting."""
-    exp_times, mode, value, crf = setting
+    beta, exp_times, mode, value, crf = setting
     bg = f'bg {value:g}' if mode == 'constant' else f'walked bg^{value:g}'
-    return f'2^{exp_times} steps, {bg}' + (', CRF' if crf else '')
+    return (f'beta {beta:g}, 2^{exp_times} steps, {bg}' +
+            (', CRF' if crf else ''))
 
 
 def miou(areas: np.ndarray) -> float:
@@ -124,13 +128,15 @@ def sweep(args: argparse.Namespace) -> Dict:
     """Score every setting on both halves; return the report."""
     names = read_split(osp.join(args.data_root, args.split))
     model = build_model(args.config, args.checkpoint)
+    args.betas = args.betas or [model.beta]
     combos = settings(args)
     nc = args.num_classes
     areas = np.zeros((len(combos), 2, 4, nc), np.int64)
     for i, name in enumerate(track_iter_progress(names)):
         half = i % 2
         image = mmcv.imfrombytes(
-            fileio.get(osp.join(args.data_root, 'JPEGImages', name + args.img_suffix)))
+            fileio.get(osp.join(args.data_root, 'JPEGImages',
+                                name + args.img_suffix)))
         mask = read_mask(
             osp.join(args.data_root, 'SegmentationClass', name + '.png'))
         cam = load_cam(
@@ -142,12 +148,12 @@ def sweep(args: argparse.Namespace) -> Dict:
         keys = torch.from_numpy(cam['keys'])
         cams = torch.from_numpy(cam['cam'])
         labels = {}
-        for k, (exp_times, mode, value, crf) in enumerate(combos):
-            walk = (exp_times, mode, value)
+        for k, (beta, exp_times, mode, value, crf) in enumerate(combos):
+            walk = (beta, exp_times, mode, value)
             if walk not in labels:
                 labels[walk] = walk_to_pseudo_label(
                     cams, keys, boundary, mask.shape, model.test_path_index,
-                    beta=model.beta, exp_times=exp_times,
+                    beta=beta, exp_times=exp_times,
                     bg_threshold=value if mode == 'constant' else 0.25,
                     stride=model.stride, bg_mode=mode,
                     bg_power=value if mode == 'walked' else None)
@@ -159,8 +165,8 @@ def sweep(args: argparse.Namespace) -> Dict:
                     **IRN_CRF_PARAMS))
             areas[k, half] += label_areas(label.numpy(), mask, nc)
     rows = [
-        dict(setting=label_name(s), exp_times=s[0], bg_mode=s[1],
-             bg_value=s[2], crf=s[3], half0=miou(areas[k, 0]),
+        dict(setting=label_name(s), beta=s[0], exp_times=s[1], bg_mode=s[2],
+             bg_value=s[3], crf=s[4], half0=miou(areas[k, 0]),
              half1=miou(areas[k, 1]), all=miou(areas[k].sum(0)))
         for k, s in enumerate(combos)
     ]
@@ -183,9 +189,9 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
     if not args.bg_thresholds and not args.bg_powers:
         raise ValueError('give --bg-thresholds and/or --bg-powers')
     report = sweep(args)
-    print(f'\n{"setting":<36} {"half0":>6} {"half1":>6} {"all":>6}')
+    print(f'\n{"setting":<46} {"half0":>6} {"half1":>6} {"all":>6}')
     for r in report['rows']:
-        print(f'{r["setting"]:<36} {r["half0"]:>6.2f} {r["half1"]:>6.2f} '
+        print(f'{r["setting"]:<46} {r["half0"]:>6.2f} {r["half1"]:>6.2f} '
               f'{r["all"]:>6.2f}')
     c0, c1 = report['chosen_on_half0'], report['chosen_on_half1']
     print(f'chosen on half0: {c0["setting"]} -> half1 {c0["half1"]:.2f}')
