@@ -6,7 +6,6 @@ Usage:
     bash tools/dist_train.sh CONFIG NUM_PROCS [...]
 """
 import argparse
-import copy
 import logging
 import os.path as osp
 import sys
@@ -23,7 +22,7 @@ from mmengine.dist import is_main_process  # noqa: E402
 from rpnet_mmseg.engine import (add_run_hooks,  # noqa: E402
                                 check_resume_config, finish_distributed,
                                 latest_checkpoint, setup_cpu_distributed,
-                                write_train_record)
+                                train_record, write_train_record)
 from rpnet_mmseg.utils import (config_parser, load_run_config,  # noqa: E402
                                parse_launcher_args)
 
@@ -49,7 +48,7 @@ def parse_args() -> argparse.Namespace:
     return parse_launcher_args(parser)
 
 
-def choose_resume(cfg: Config, allow_changed: bool) -> bool:
+def choose_resume(cfg: Config, record: dict, allow_changed: bool) -> bool:
     """Point ``--resume`` at the work dir's latest checkpoint.
 
     A work dir started under another config or other data is refused
@@ -69,7 +68,7 @@ def choose_resume(cfg: Config, allow_changed: bool) -> bool:
         print_log('--resume-changed: not comparing the config with '
                   f'{cfg.work_dir}', logger='current', level=logging.WARNING)
     else:
-        warning = check_resume_config(cfg, cfg.work_dir)
+        warning = check_resume_config(record, cfg.work_dir)
         if warning:
             print_log(warning, logger='current', level=logging.WARNING)
     cfg.load_from = path
@@ -92,8 +91,8 @@ def main() -> None:
     # The run's record before --resume picks a checkpoint and before the
     # launch's own changes (CPU processes: gloo, BN for SyncBN), so a run
     # resumes with more or fewer processes.
-    record = copy.deepcopy(cfg)
-    choose_resume(cfg, args.resume_changed)
+    record = train_record(cfg)  # before the launch changes the config
+    choose_resume(cfg, record, args.resume_changed)
     setup_cpu_distributed(cfg, args.launcher)
     runner = (Runner.from_cfg(cfg)
               if 'runner_type' not in cfg else RUNNERS.build(cfg))

@@ -20,11 +20,12 @@ import json
 import os
 import os.path as osp
 import re
-from typing import Any, Callable, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional
 
 from mmengine.config import Config
 
 from ..fileio.atomic import save_text_atomic
+from ..fileio.provenance import unrooter
 
 __all__ = [
     'TRAIN_RECORD', 'ResumeMismatchError', 'latest_checkpoint',
@@ -108,27 +109,6 @@ def flatten_config(cfg: Any, prefix: str = '') -> Dict[str, Any]:
     return out
 
 
-def _unrooter(cfg: Config) -> Callable[[Any], Any]:
-    """Writes the run's own folders (``work_root`` of the pipeline bases,
-    the work dir) as ``<work_root>`` / ``<work_dir>`` in a string: a work
-    dir copied or moved with its run resumes."""
-    roots = sorted(
-        ((str(cfg.get(k)).rstrip('/'), f'<{k}>')
-         for k in ('work_root', 'work_dir') if cfg.get(k)),
-        key=lambda r: -len(r[0]))
-    patterns = [(re.compile(re.escape(root) + r'(?=/|$)'), name)
-                for root, name in roots]
-
-    def unrooted(value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        for pattern, name in patterns:
-            value = pattern.sub(name, value)
-        return value
-
-    return unrooted
-
-
 def train_record(cfg: Config) -> Dict[str, Dict[str, Any]]:
     """What a training run is made of: its config and its data.
 
@@ -144,7 +124,9 @@ def train_record(cfg: Config) -> Dict[str, Dict[str, Any]]:
         dict: ``{"config": {key: value}, "data": {path: digest}}``.
     """
     from ..datasets import data_digests
-    unrooted = _unrooter(cfg)
+    # the run's own folders: a work dir copied or moved with its run resumes
+    unrooted = unrooter({f'<{k}>': cfg.get(k) for k in ('work_root',
+                                                        'work_dir')})
     config = {
         k: unrooted(v)
         for k, v in flatten_config(cfg).items()
@@ -155,23 +137,23 @@ def train_record(cfg: Config) -> Dict[str, Dict[str, Any]]:
             'data': {unrooted(p): d for p, d in data.items()}}
 
 
-def write_train_record(cfg: Config, work_dir: str) -> None:
-    """Record the config and the data a work dir starts with.
+def write_train_record(record: Mapping, work_dir: str) -> None:
+    """Record what a work dir starts with (:func:`train_record`).
 
     Args:
-        cfg (Config): The resolved config (options merged).
+        record (dict): The run's :func:`train_record`.
         work_dir (str): The work dir.
     """
     save_text_atomic(
         osp.join(work_dir, TRAIN_RECORD),
-        json.dumps(train_record(cfg), indent=1, sort_keys=True))
+        json.dumps(record, indent=1, sort_keys=True))
 
 
-def check_resume_config(cfg: Config, work_dir: str) -> Optional[str]:
+def check_resume_config(now: Mapping, work_dir: str) -> Optional[str]:
     """Refuse to resume a work dir started under another config.
 
     Args:
-        cfg (Config): The resolved config of the resumed run.
+        now (dict): The :func:`train_record` of the resumed run.
         work_dir (str): The work dir.
 
     Returns:
@@ -193,19 +175,19 @@ def check_resume_config(cfg: Config, work_dir: str) -> Optional[str]:
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise ResumeMismatchError(
             f'{path}: unreadable training record ({e})') from e
-    now = train_record(cfg)
-    old_data = record.get('data') or {}
+    old_data, now_config = record.get('data') or {}, dict(now['config'])
     for path, digest in now['data'].items():  # the data, e.g. labels
         if path in old_data and old_data[path] != digest:
             recorded[f'<content of {path}>'] = old_data[path][:20]
-            now['config'][f'<content of {path}>'] = digest[:20]
-    now = now['config']
-    changed = sorted(k for k in set(recorded) | set(now)
-                     if recorded.get(k, '<absent>') != now.get(k, '<absent>'))
+            now_config[f'<content of {path}>'] = digest[:20]
+    changed = sorted(
+        k for k in set(recorded) | set(now_config)
+        if recorded.get(k, '<absent>') != now_config.get(k, '<absent>'))
     if not changed:
         return None
     shown = '\n'.join(
-        f'  {k}: {recorded.get(k, "<absent>")!r} -> {now.get(k, "<absent>")!r}'
+        f'  {k}: {recorded.get(k, "<absent>")!r} -> '
+        f'{now_config.get(k, "<absent>")!r}'
         for k in changed[:_MAX_SHOWN])
     more = (f'\n  ... and {len(changed) - _MAX_SHOWN} more'
             if len(changed) > _MAX_SHOWN else '')

@@ -21,7 +21,7 @@ from .provenance import (ON_STALE, STAGE_FILE, StaleOutputError,
                          check_or_record, config_sha1, describe_producer,
                          file_sha1, make_producer, note_written,
                          read_record, same_producer, unknown_producer,
-                         weights_sha1, written_files)
+                         unrooter, weights_sha1, written_files)
 from .split_format import check_image_name, image_file, read_split, split_path
 from .tag_format import (CLASSES_FILE, IMAGE_SUFFIXES, TagTable, find_tag_file,
                          read_tag_file, tag_vectors)
@@ -37,7 +37,7 @@ __all__ = [
     'RefusedGlobalError', 'load_npy_restricted', 'LABEL_SUFFIX', 'label_path',
     'read_mask', 'save_label_png', 'voc_colormap', 'STAGE_FILE', 'ON_STALE',
     'StaleOutputError', 'check_or_record', 'config_sha1', 'describe_producer',
-    'file_sha1', 'make_producer', 'read_record',
+    'file_sha1', 'make_producer', 'read_record', 'unrooter',
     'same_producer', 'unknown_producer', 'weights_sha1', 'note_written',
     'written_files', 'LabelMapError', 'check_label_map', 'read_split',
     'check_image_name', 'image_file', 'split_path', 'CLASSES_FILE',

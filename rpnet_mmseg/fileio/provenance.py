@@ -46,9 +46,10 @@ import hashlib
 import json
 import os
 import os.path as osp
+import re
 import time
-from typing import (Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple,
-                    Union)
+from typing import (Any, Callable, Dict, List, Mapping, Optional, Sequence,
+                    Set, Tuple, Union)
 
 import torch
 from mmengine.config import Config
@@ -141,6 +142,35 @@ def _json_default(obj: Any) -> str:
                                  and hasattr(obj, '__qualname__')):
         return f'{getattr(obj, "__module__", "")}.{obj.__qualname__}'
     return repr(obj)
+
+
+def unrooter(roots: Mapping[str, Optional[str]]) -> Callable[[Any], Any]:
+    """A function that writes a run's own folders as placeholders.
+
+    Where a run folder is does not change what it makes: records replace
+    its path (``{'<run>': 'work_dirs/demo/rpnet/seed_0'}``) in config text
+    and values, so that a moved or copied run keeps its identities. A
+    longer name that merely starts with the path is left alone.
+
+    Args:
+        roots (dict): Placeholder -> path; empty paths are skipped.
+
+    Returns:
+        Callable: Maps a string to its un-rooted form, anything else to
+        itself.
+    """
+    pairs = sorted(((str(p).rstrip('/'), name) for name, p in roots.items()
+                    if p), key=lambda r: -len(r[0]))
+    patterns = [(re.compile(re.escape(p) + r'(?=[/\'"\s,\])]|$)'), name)
+                for p, name in pairs]
+
+    def unrooted(value: Any) -> Any:
+        if isinstance(value, str):
+            for pattern, name in patterns:
+                value = pattern.sub(name, value)
+        return value
+
+    return unrooted
 
 
 def json_sha1(obj: Any) -> str:

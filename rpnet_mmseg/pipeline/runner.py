@@ -70,7 +70,6 @@ import hashlib
 import json
 import os
 import os.path as osp
-import re
 import string
 import sys
 import time
@@ -80,7 +79,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from mmengine.config import Config
 
 from ..fileio.atomic import save_text_atomic
-from ..fileio.provenance import file_sha1, json_sha1
+from ..fileio.provenance import file_sha1, json_sha1, unrooter
 from ..fileio.provenance import (STAGE_FILE, _manifests, output_files,
                                  written_files)
 from .config_retarget import retarget_options, string_leaves
@@ -237,9 +236,9 @@ class PipelineRunner:
         if not cfg.get('work_dir'):
             raise ValueError('a pipeline config needs work_dir')
         self.root = str(cfg.work_dir)
-        # the run folder as written, not a longer name that starts with it
-        self._root_pattern = re.compile(
-            re.escape(self.root.rstrip('/')) + r'(?=[/\'"\s,\])]|$)')
+        # Where the run folder is does not change what a stage makes: a
+        # moved or copied run folder keeps its identities.
+        self._unrooted = unrooter({'<run>': self.root})
         self.data_root = cfg.get('data_root')
         # randomness.seed of training stages whose config sets none
         self.seed = cfg.get('seed', 0)
@@ -537,8 +536,6 @@ class PipelineRunner:
         argv = self.command(stage, cfg_file, output, args, done)
         data = self._data_inputs(cfg, args)
         code = self._code(stage)
-        # Where the run folder is does not change what a stage makes: a
-        # moved or copied run folder keeps its identities.
         what = {
             'kind': stage.kind, 'config': self._unrooted(text),
             'inputs': inputs, 'data': data,
@@ -556,10 +553,6 @@ class PipelineRunner:
                     base_identity=base_identity, code=code, data=data,
                     inputs=inputs, config_text=text,
                     config_sha1=json_sha1(self._unrooted(own_text)))
-
-    def _unrooted(self, text: str) -> str:
-        """``text`` with the run folder's path replaced by ``<run>``."""
-        return self._root_pattern.sub('<run>', text)
 
     def verdict(self, stage: Stage, plan: Dict) -> Tuple[str, List[str]]:
         """``('done' | 'new' | 'changed' | 'resume' | 'damaged', files)``."""

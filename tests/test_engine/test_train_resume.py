@@ -6,7 +6,8 @@ import torch
 from mmengine.config import Config
 
 from rpnet_mmseg.engine import (ResumeMismatchError, check_resume_config,
-                                latest_checkpoint, write_train_record)
+                                latest_checkpoint, train_record,
+                                write_train_record)
 
 
 def _save(path, value=1.0):
@@ -34,16 +35,18 @@ def test_latest_checkpoint_follows_the_pointer_as_a_name(tmp_path):
 def test_changed_config_is_named(tmp_path):
     cfg = Config(dict(model=dict(type='A', depth=18), work_dir='x',
                       stage_inputs=dict(cams='aaa')))
-    write_train_record(cfg, str(tmp_path))
+    write_train_record(train_record(cfg), str(tmp_path))
     same = Config(dict(model=dict(type='A', depth=18), work_dir='y',
                        stage_inputs=dict(cams='aaa')))
-    assert check_resume_config(same, str(tmp_path)) is None  # work_dir moves
+    # work_dir moves
+    assert check_resume_config(train_record(same), str(tmp_path)) is None
     other = Config(dict(model=dict(type='A', depth=18), work_dir='x',
                         stage_inputs=dict(cams='bbb')))
     with pytest.raises(ResumeMismatchError,
                        match=r"stage_inputs.cams: 'aaa' -> 'bbb'"):
-        check_resume_config(other, str(tmp_path))
-    warning = check_resume_config(same, str(tmp_path / 'fresh'))
+        check_resume_config(train_record(other), str(tmp_path))
+    warning = check_resume_config(train_record(same),
+                                  str(tmp_path / 'fresh'))
     assert 'no .rpnet_train.json' in warning
     assert osp.isfile(tmp_path / '.rpnet_train.json')
 
@@ -55,12 +58,12 @@ def test_rewritten_training_labels_are_named(tmp_path):
     cfg = Config(dict(train_dataloader=dict(dataset=dict(
         type='RepeatDataset', dataset=dict(
             type='PseudoLabelSegDataset', pseudo_label_dir=str(labels))))))
-    write_train_record(cfg, str(tmp_path))
-    assert check_resume_config(cfg, str(tmp_path)) is None
+    write_train_record(train_record(cfg), str(tmp_path))
+    assert check_resume_config(train_record(cfg), str(tmp_path)) is None
     (labels / 'a.png').write_bytes(b'two')  # a new IRN run, same folder
     with pytest.raises(ResumeMismatchError,
                        match=f'<content of {labels}>'):
-        check_resume_config(cfg, str(tmp_path))
+        check_resume_config(train_record(cfg), str(tmp_path))
 
 
 def test_a_moved_run_resumes(tmp_path):
@@ -72,11 +75,12 @@ def test_a_moved_run_resumes(tmp_path):
         return Config(dict(work_root=root, work_dir=root + '/irn',
                            cam_dir=root + '/cams', data=labels,
                            sibling='runs/a_other/x'))
-    write_train_record(cfg('runs/a', 'data/x'), str(tmp_path))
-    assert check_resume_config(cfg('runs/b', 'data/x'), str(tmp_path)) \
-        is None
+    write_train_record(train_record(cfg('runs/a', 'data/x')), str(tmp_path))
+    assert check_resume_config(train_record(cfg('runs/b', 'data/x')),
+                               str(tmp_path)) is None
     with pytest.raises(ResumeMismatchError, match="data: 'data/x'"):
-        check_resume_config(cfg('runs/b', 'data/y'), str(tmp_path))
+        check_resume_config(train_record(cfg('runs/b', 'data/y')),
+                            str(tmp_path))
     with open(tmp_path / '.rpnet_train.json') as f:
         recorded = json.load(f)['config']
     assert recorded['cam_dir'] == '<work_root>/cams'
@@ -92,9 +96,9 @@ def test_changed_weights_and_labels_files_are_named(tmp_path):
         type='Pretrained', checkpoint=str(weights))))))
     work = tmp_path / 'work'
     work.mkdir()
-    write_train_record(cfg, str(work))
-    assert check_resume_config(cfg, str(work)) is None
+    write_train_record(train_record(cfg), str(work))
+    assert check_resume_config(train_record(cfg), str(work)) is None
     _save(str(weights), value=2.0)  # other weights at the same path
     with pytest.raises(ResumeMismatchError,
                        match=f'<content of {weights}>'):
-        check_resume_config(cfg, str(work))
+        check_resume_config(train_record(cfg), str(work))

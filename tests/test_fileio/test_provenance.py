@@ -10,8 +10,8 @@ from mmengine.config import Config
 from rpnet_mmseg.fileio import (STAGE_FILE, StaleOutputError, check_or_record,
                                 config_sha1, file_sha1, make_producer,
                                 note_written, read_record,
-                                same_producer, unknown_producer, weights_sha1,
-                                written_files)
+                                same_producer, unknown_producer, unrooter,
+                                weights_sha1, written_files)
 
 
 def _producer(seed=0, stage='CAMWriter'):
@@ -325,3 +325,12 @@ def test_weights_sha1_of_odd_tensors():
     assert weights_sha1(dict(state, step=6)) != first
     # Same values, other dtype: another model.
     assert weights_sha1(dict(state, scalar=torch.tensor(3.))) != first
+
+
+def test_unrooter_writes_the_run_folders_as_placeholders():
+    unrooted = unrooter({'<run>': 'runs/a/', '<cams>': 'runs/a/cams',
+                         '<none>': None})
+    assert unrooted('runs/a/cams/x.npz') == '<cams>/x.npz'  # longest first
+    assert unrooted("dict(d='runs/a', e=runs/a)") == "dict(d='<run>', e=<run>)"
+    assert unrooted('runs/a_other/x') == 'runs/a_other/x'  # another folder
+    assert unrooted(3) == 3
