@@ -31,7 +31,7 @@ __all__ = ['PipelineLockedError', 'RunLock', 'run_stage']
 # the group gets SIGTERM, then SIGKILL after a grace. The guard exits as
 # the stage did (the same status or signal).
 _GUARD = r'''
-import json, os, signal, subprocess, sys, threading, time
+import json, os, select, signal, subprocess, sys, time
 argv, cwd, grace = json.loads(sys.argv[1]), sys.argv[2], float(sys.argv[3])
 proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL,
                         start_new_session=True)
@@ -44,20 +44,22 @@ def signal_group(sig):
 def stop():
     if signal_group(signal.SIGTERM):
         end = time.time() + grace
-        while signal_group(0) and time.time() < end:
+        while time.time() < end:
+            proc.poll()  # reap the leader: a zombie still counts in a group
+            if not signal_group(0):
+                return
             time.sleep(0.1)
         signal_group(signal.SIGKILL)
-def on_eof():
-    while os.read(0, 4096):
-        pass
-    stop()
-threading.Thread(target=on_eof, daemon=True).start()
-rc = proc.wait()
-stop()
-if rc < 0:
-    signal.signal(-rc, signal.SIG_DFL)
-    os.kill(os.getpid(), -rc)
-os._exit(rc & 255)
+while proc.poll() is None:
+    if select.select([0], [], [], 0.2)[0] and not os.read(0, 4096):
+        stop()  # the pipeline ended or died
+        proc.wait()
+stop()  # what the stage left behind
+if proc.returncode < 0:  # end as the stage did (one thread: at once)
+    if -proc.returncode != signal.SIGKILL:
+        signal.signal(-proc.returncode, signal.SIG_DFL)
+    os.kill(os.getpid(), -proc.returncode)
+os._exit(proc.returncode & 255)
 '''
 
 
