@@ -205,6 +205,8 @@ def pid_alive(pid: int) -> bool:
     try:
         with open(f'/proc/{pid}/stat') as f:
             return f.read().rsplit(')', 1)[-1].split()[0] != 'Z'
+    except (FileNotFoundError, ProcessLookupError):  # reaped meanwhile
+        return False
     except (OSError, IndexError):  # no procfs: trust kill(0)
         return True
 

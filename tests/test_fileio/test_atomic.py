@@ -150,3 +150,18 @@ def test_save_json_atomic(tmp_path):
         save_json_atomic(str(path), {'x': object()})
     assert json.loads(path.read_text()) == {'mIoU': 61.5}
     assert os.listdir(path.parent) == ['report.json']
+
+
+@pytest.mark.parametrize('error, alive', [
+    (ProcessLookupError, False),  # reaped between kill(0) and the read
+    (FileNotFoundError, False),
+    (PermissionError, True),  # procfs unreadable: kill(0) said it runs
+])
+def test_pid_alive_when_proc_cannot_be_read(monkeypatch, error, alive):
+    assert atomic_module.pid_alive(os.getpid())
+
+    def unreadable(path, *args, **kwargs):
+        raise error(path)
+
+    monkeypatch.setattr(atomic_module, 'open', unreadable, raising=False)
+    assert atomic_module.pid_alive(os.getpid()) is alive

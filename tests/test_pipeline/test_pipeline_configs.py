@@ -16,6 +16,7 @@ import time
 import torch
 
 from rpnet_mmseg.engine import load_checkpoint_file
+from rpnet_mmseg.fileio.atomic import pid_alive
 from rpnet_mmseg.pipeline import PipelineRunner, load_pipeline
 from tiny_trees import build_coco_tree, build_voc_tree, tiny_pipeline
 
@@ -111,15 +112,6 @@ def _processes_of(run):
     return [int(p) for p in res.stdout.split() if int(p) != os.getpid()]
 
 
-def _alive(pid):
-    """Whether ``pid`` runs (a zombie does not)."""
-    try:
-        with open(f'/proc/{pid}/stat') as f:
-            return f.read().rsplit(')', 1)[-1].split()[0] != 'Z'
-    except (OSError, IndexError):
-        return False
-
-
 def _record(run, stage):
     with open(osp.join(run, '.pipeline', f'{stage}.json')) as f:
         return json.load(f)
@@ -178,8 +170,8 @@ def test_coco14_pipeline_killed_in_every_stage_gives_the_same_outputs(
             proc.send_signal(signal.SIGKILL)
             proc.wait()
         # no stage process (torchrun, its workers) outlives the pipeline
-        left = _wait(lambda: not any(map(_alive, stage_pids)), 60)
-        for pid in filter(_alive, stage_pids):  # not to disturb later tests
+        left = _wait(lambda: not any(map(pid_alive, stage_pids)), 60)
+        for pid in filter(pid_alive, stage_pids):  # not to disturb later tests
             os.kill(pid, signal.SIGKILL)
         assert left, f'{stage}: processes outlived the pipeline'
     # the long stages cannot end within a second of starting

@@ -8,22 +8,10 @@ import time
 
 import pytest
 
+from rpnet_mmseg.fileio.atomic import pid_alive
 from rpnet_mmseg.pipeline import PipelineLockedError, RunLock, run_stage
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-
-def _alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie that nobody reaped yet is gone for our purpose.
-    try:
-        with open(f'/proc/{pid}/stat') as f:
-            return f.read().split(')')[-1].split()[0] != 'Z'
-    except FileNotFoundError:
-        return False
 
 
 def _wait_for(predicate, timeout=30.0):
@@ -97,10 +85,11 @@ def test_killed_pipeline_leaves_no_process_and_frees_the_folder(tmp_path):
                             timeout=120)
     assert second.returncode != 0
     assert f'pid {pipeline.pid}' in second.stderr
-    assert _alive(stage_pid) and _alive(child_pid)
+    assert pid_alive(stage_pid) and pid_alive(child_pid)
     pipeline.send_signal(signal.SIGKILL)
     pipeline.wait()
-    assert _wait_for(lambda: not _alive(stage_pid) and not _alive(child_pid))
+    assert _wait_for(lambda: not pid_alive(stage_pid)
+                     and not pid_alive(child_pid))
     # The lock goes with the pipeline's guard, once the stage is gone.
 
     def free():
