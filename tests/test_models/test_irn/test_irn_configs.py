@@ -108,7 +108,7 @@ def test_irn_settings_and_stage_folders(path):
     else:  # the MSRC demo: measured in docs/en/irn.md
         assert (model.test_cfg.beta, model.test_cfg.exp_times,
                 model.test_cfg.bg_mode, model.test_cfg.bg_power) == \
-            (10, 4, 'walked', 3.376)
+            (10, 5, 'walked', 3.376)
         assert model.test_cfg.crf == IRN_CRF_PARAMS
     opt = cfg.optim_wrapper
     assert opt.optimizer.lr == 0.1 and opt.optimizer.weight_decay == 1e-4
