@@ -5,9 +5,9 @@
 # CAMs are scored on train_dev and on its two halves (even / odd lines);
 # the background threshold t0 chosen on half 0 sets the relation labels'
 # foreground threshold (IRN's walk keeps its config's a = 3.376, chosen on
-# half 0 of three seeds, docs/en/irn.md); CAM + CRF is scored on each half at the threshold
-# chosen on the other half, and the pseudo-labels on all of train_dev and
-# on half 1 alone (images used for no choice).
+# half 0 of three seeds, docs/en/irn.md); CAM + CRF is scored on each half
+# at the threshold chosen on the other half, and the pseudo-labels on all of
+# train_dev and on half 1 alone (images used for no choice).
 work_dir = 'work_dirs/demo/rpnet/seed_0'
 data_root = 'data/msrc_voc'
 cam_config = 'configs/rpnet/rpnet_effnetlite0_1xb16-3ep_msrc-256x256.py'
