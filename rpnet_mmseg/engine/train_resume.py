@@ -7,14 +7,14 @@ there by another tool is refused by name when it is loaded
 (:func:`~rpnet_mmseg.engine.load_checkpoint_file`).
 
 What must not change is the run: the work dir records what it is made of
-in ``.rpnet_train.json`` when training starts (:func:`train_record`): the
-resolved config and the data of its training set and weights, found and
-digested as the pipeline runner finds and digests a stage's data. Resuming
+in ``.rpnet_train.json`` when training starts (:func:`train_record`, the
+record of :func:`rpnet_mmseg.fileio.make_record`): the resolved config,
+the data of its training set and its weights, and the earlier outputs a
+pipeline names (``stage_inputs``). Resuming
 under another config, or on data changed since (other image-level labels,
 relation labels or pseudo-labels at the same path, a replaced image, other
 pretrained weights), is refused with the changes named
-(:func:`check_resume_config`). Pipelines also put the content identity of
-each earlier output in the config (``stage_inputs``).
+(:func:`check_resume_config`, by :func:`rpnet_mmseg.fileio.record_changes`).
 """
 import json
 import os
@@ -25,17 +25,14 @@ from typing import Any, Dict, Mapping, Optional
 from mmengine.config import Config
 
 from ..fileio.atomic import save_text_atomic
-from ..fileio.provenance import unrooter
+from ..fileio.provenance import make_record, record_changes
 
 __all__ = [
     'TRAIN_RECORD', 'ResumeMismatchError', 'latest_checkpoint',
-    'flatten_config', 'check_resume_config', 'write_train_record'
+    'train_record', 'check_resume_config', 'write_train_record'
 ]
 
 TRAIN_RECORD = '.rpnet_train.json'
-# Entries that say where and how this process runs, set by the launching
-# tool itself: they differ between a run and its resumption by design.
-_LAUNCH_KEYS = ('work_dir', 'resume', 'load_from', 'launcher', 'filename')
 _CKPT_NAME = re.compile(r'^(epoch|iter)_(\d+)\.pth$')
 # How many changed keys an error lists.
 _MAX_SHOWN = 8
@@ -73,68 +70,21 @@ def latest_checkpoint(work_dir: str) -> Optional[str]:
     return osp.join(work_dir, max(numbered)[1]) if numbered else None
 
 
-def _plain(value: Any) -> Any:
-    """JSON-able text of a config value (classes by import path)."""
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, type) or callable(value):
-        return (f'{getattr(value, "__module__", "")}.'
-                f'{getattr(value, "__qualname__", repr(value))}')
-    return repr(value)
+def train_record(cfg: Config) -> Dict[str, Any]:
+    """What a training run is made of: its config, its data and inputs.
 
-
-def flatten_config(cfg: Any, prefix: str = '') -> Dict[str, Any]:
-    """Flatten a config into ``dotted.key -> value`` (lists by index).
-
-    Args:
-        cfg (Config | dict | list): The config or a part of it.
-        prefix (str): Key prefix. Defaults to ''.
-
-    Returns:
-        dict: One entry per leaf.
-    """
-    if isinstance(cfg, Config):
-        cfg = cfg.to_dict()
-    out: Dict[str, Any] = {}
-    if isinstance(cfg, Mapping):
-        items = [(str(k), v) for k, v in cfg.items()]
-    elif isinstance(cfg, (list, tuple)):
-        items = [(str(i), v) for i, v in enumerate(cfg)]
-    else:
-        return {prefix: _plain(cfg)}
-    if not items:
-        return {prefix: '{}' if isinstance(cfg, Mapping) else '[]'}
-    for key, value in items:
-        out.update(flatten_config(value, f'{prefix}.{key}' if prefix else key))
-    return out
-
-
-def train_record(cfg: Config) -> Dict[str, Dict[str, Any]]:
-    """What a training run is made of: its config and its data.
-
-    ``config``: the flattened config without the launching tool's own
-    entries; ``data``: every file or folder the training set reads and the
-    weights the run loads, by :func:`rpnet_mmseg.datasets.data_digests`,
-    as the pipeline runner and the stage writers identify them.
+    The one record of :func:`rpnet_mmseg.fileio.make_record` for a
+    training run: the flattened config without the launching tool's own
+    entries, every file or folder the training set reads and the weights
+    the run loads, and the earlier outputs a pipeline names.
 
     Args:
         cfg (Config): The resolved config (options merged).
 
     Returns:
-        dict: ``{"config": {key: value}, "data": {path: digest}}``.
+        dict: The record.
     """
-    from ..datasets import data_digests
-    # the run's own folders: a work dir copied or moved with its run resumes
-    unrooted = unrooter({f'<{k}>': cfg.get(k) for k in ('work_root',
-                                                        'work_dir')})
-    config = {
-        k: unrooted(v)
-        for k, v in flatten_config(cfg).items()
-        if k.split('.')[0] not in _LAUNCH_KEYS
-    }
-    data = data_digests(cfg.to_dict(), loaders=['train_dataloader'])
-    return {'config': config,
-            'data': {unrooted(p): d for p, d in data.items()}}
+    return make_record('train', cfg)
 
 
 def write_train_record(record: Mapping, work_dir: str) -> None:
@@ -171,24 +121,14 @@ def check_resume_config(now: Mapping, work_dir: str) -> Optional[str]:
     try:
         with open(path) as f:
             record = json.load(f)
-        recorded = record['config']
-    except (OSError, ValueError, KeyError, TypeError) as e:
+        record['config'].keys()
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
         raise ResumeMismatchError(
             f'{path}: unreadable training record ({e})') from e
-    old_data, now_config = record.get('data') or {}, dict(now['config'])
-    for path, digest in now['data'].items():  # the data, e.g. labels
-        if path in old_data and old_data[path] != digest:
-            recorded[f'<content of {path}>'] = old_data[path][:20]
-            now_config[f'<content of {path}>'] = digest[:20]
-    changed = sorted(
-        k for k in set(recorded) | set(now_config)
-        if recorded.get(k, '<absent>') != now_config.get(k, '<absent>'))
+    changed = record_changes(record, now)
     if not changed:
         return None
-    shown = '\n'.join(
-        f'  {k}: {recorded.get(k, "<absent>")!r} -> '
-        f'{now_config.get(k, "<absent>")!r}'
-        for k in changed[:_MAX_SHOWN])
+    shown = '\n'.join(f'  {line}' for line in changed[:_MAX_SHOWN])
     more = (f'\n  ... and {len(changed) - _MAX_SHOWN} more'
             if len(changed) > _MAX_SHOWN else '')
     raise ResumeMismatchError(

@@ -1,17 +1,23 @@
-"""Folder provenance: which config and weights produced a stage folder.
+"""Records of what made an output, and the stage folders that keep them.
 
-Every stage folder (CAMs, relation labels, pseudo-labels, predictions)
-records its producer in ``.rpnet_stage.json``::
+One record answers, for every output, "is this still what this config and
+these inputs make?" (:func:`make_record`): the config (flattened, so a
+change is named by its key), the data the run read (files by content,
+folders by their listing), the earlier outputs (``inputs``), the weights.
+A training work dir keeps it in ``.rpnet_train.json``
+(:mod:`rpnet_mmseg.engine.train_resume`); a pipeline stage's record adds
+its command and code (:class:`rpnet_mmseg.pipeline.PipelineRunner`); a
+stage folder (CAMs, relation labels, pseudo-labels, predictions) keeps its
+writer's in ``.rpnet_stage.json``::
 
-    {"stage": "CAMWriter",
-     "config_file": "configs/rpnet/....py", "config_sha1": "...",
-     "checkpoint": "work_dirs/.../epoch_5.pth", "weights_sha1": "...",
-     "extra": {...},
+    {"stage": "CAMWriter", "config": {"model.type": "RPNet", ...},
+     "data": {"data/msrc_voc/JPEGImages": "listing:..."}, "inputs": {},
+     "weights_sha1": "...", "writer": {...},
+     "config_file": "configs/rpnet/....py", "checkpoint": "...",
      "created": "2026-11-25T10:00:00", "rpnet_mmseg_version": "0.1.0"}
 
-``config_file``, ``checkpoint``, ``created`` and ``rpnet_mmseg_version``
-inform; the other keys are the producer's identity: two producers are the
-same when their identities are equal.
+The last four keys inform; two records are the same when
+:func:`record_changes`, the one comparison, finds nothing else differing.
 
 A writer also lists the files it writes, BEFORE writing each one, in a
 manifest of its own, ``.rpnet_written.<writer>.txt`` (one file name a line,
@@ -64,8 +70,11 @@ MANIFEST_SUFFIX = '.txt'
 # How many file names an error lists before it is cut short.
 _MAX_NAMES = 5
 ON_STALE = ('error', 'overwrite')
-# Keys of a record that inform but do not identify the producer.
+# Keys of a record that inform but do not identify what made the output.
 INFO_KEYS = ('config_file', 'checkpoint', 'created', 'rpnet_mmseg_version')
+# Entries that say where and how a process runs, set by the launching tool
+# itself: they differ between a run and its resumption by design.
+LAUNCH_KEYS = ('work_dir', 'resume', 'load_from', 'launcher', 'filename')
 # Arguments of mmengine's BaseDataset that choose WHICH images run, not
 # what an image gives. A dataset class adds its own in a
 # ``selection_args`` class attribute, next to the arguments it defines; an
@@ -135,15 +144,6 @@ def _strip_selection(value: Any) -> Any:
     return value
 
 
-def _json_default(obj: Any) -> str:
-    """A stable text for what JSON cannot hold: classes and functions (in
-    pure-Python configs) by their import path, not their address."""
-    if isinstance(obj, type) or (callable(obj)
-                                 and hasattr(obj, '__qualname__')):
-        return f'{getattr(obj, "__module__", "")}.{obj.__qualname__}'
-    return repr(obj)
-
-
 def unrooter(roots: Mapping[str, Optional[str]]) -> Callable[[Any], Any]:
     """A function that writes a run's own folders as placeholders.
 
@@ -173,47 +173,83 @@ def unrooter(roots: Mapping[str, Optional[str]]) -> Callable[[Any], Any]:
     return unrooted
 
 
-def json_sha1(obj: Any) -> str:
-    """sha1 of the canonical JSON of ``obj`` (sorted keys; classes and
-    functions by their import path): the one hash of records and configs.
+def _plain(value: Any) -> Any:
+    """A config leaf as JSON can hold it: classes and functions (in
+    pure-Python configs) by their import path, not their address."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, type) or (callable(value)
+                                   and hasattr(value, '__qualname__')):
+        return f'{getattr(value, "__module__", "")}.{value.__qualname__}'
+    return repr(value)
+
+
+def flatten_config(cfg: Any, prefix: str = '') -> Dict[str, Any]:
+    """Flatten a config into ``dotted.key -> value`` (lists by index).
 
     Args:
-        obj: A JSON-able object (other values by a stable text).
+        cfg (Config | dict | list): The config or a part of it.
+        prefix (str): Key prefix. Defaults to ''.
 
     Returns:
-        str: Hex digest.
+        dict: One entry per leaf.
     """
-    text = json.dumps(obj, sort_keys=True, default=_json_default)
-    return hashlib.sha1(text.encode('utf-8')).hexdigest()
+    if isinstance(cfg, Config):
+        cfg = cfg.to_dict()
+    if isinstance(cfg, Mapping):
+        items = [(str(k), v) for k, v in cfg.items()]
+    elif isinstance(cfg, (list, tuple)):
+        items = [(str(i), v) for i, v in enumerate(cfg)]
+    else:
+        return {prefix: _plain(cfg)}
+    if not items:
+        return {prefix: '{}' if isinstance(cfg, Mapping) else '[]'}
+    out: Dict[str, Any] = {}
+    for key, value in items:
+        out.update(flatten_config(value, f'{prefix}.{key}' if prefix else key))
+    return out
 
 
-def config_sha1(cfg: Union[Config, Mapping, PathLike],
-                loop: str = 'test') -> str:
-    """sha1 of what a config says about one image's output.
+def record_config(cfg: Union[Config, Mapping],
+                  loop: Optional[str] = None,
+                  roots: Optional[Mapping[str, str]] = None
+                  ) -> Dict[str, Any]:
+    """The config part of a record: what the config says about the output.
 
-    The config is resolved (bases and ``--cfg-options`` merged); what
-    counts is what an image's output is made of: ``model`` and the loop's
-    dataset (its data pipeline, data root, prefixes, class names, any
-    argument of its own), not how many images run or where a run is
-    launched, logged or written. A dataset's arguments that only select
-    images (:func:`selection_args`: ``ann_file``, ``indices``,
-    ``skip_done_dir``, ...) do not count, so a resumed, distributed or
-    partial run of the same model hashes equally.
+    For a training run (``loop=None``), every entry but the launching
+    tool's own (:data:`LAUNCH_KEYS`) and ``stage_inputs`` (a record holds
+    them as ``inputs``), with the run's own folders un-rooted (a copied or
+    moved work dir keeps its record). For a val / test loop, what one
+    image's output is made of: ``model`` and the loop's dataset (its data
+    pipeline, data root, prefixes, class names, any argument of its own),
+    without the arguments that only select images
+    (:func:`selection_args`), so a resumed, distributed or partial run of
+    the same model makes the same record.
 
     Args:
-        cfg (Config | dict | str): A config, its dict, or its file.
-        loop (str): ``'val'`` or ``'test'``. Defaults to 'test'.
+        cfg (Config | dict): The resolved config.
+        loop (str, optional): ``'val'`` or ``'test'``; None for training.
+        roots (dict, optional): Further placeholder -> folder pairs to
+            un-root for training (:func:`unrooter`), e.g. a pipeline's run
+            folder.
 
     Returns:
-        str: Hex digest of the canonical JSON of the counted entries.
+        dict: ``dotted.key -> value`` (:func:`flatten_config`).
     """
-    if isinstance(cfg, (str, os.PathLike)):
-        cfg = Config.fromfile(cfg)
-    cfg_dict = cfg.to_dict() if isinstance(cfg, Config) else dict(cfg)
-    loader = cfg_dict.get(f'{loop}_dataloader') or {}
+    cfg = cfg.to_dict() if isinstance(cfg, Config) else dict(cfg)
+    if loop is None:
+        unrooted = unrooter(dict(
+            {f'<{k}>': cfg.get(k) for k in ('work_root', 'work_dir')},
+            **(roots or {})))
+        return {
+            k: unrooted(v)
+            for k, v in flatten_config(cfg).items()
+            if k.split('.')[0] not in LAUNCH_KEYS + ('stage_inputs', )
+        }
+    loader = cfg.get(f'{loop}_dataloader') or {}
     dataset = loader.get('dataset') if isinstance(loader, Mapping) else None
-    return json_sha1({
-        'model': cfg_dict.get('model'),
+    return flatten_config({
+        'model': cfg.get('model'),
         'dataset': _strip_selection(dataset)
     })
 
@@ -259,40 +295,65 @@ def _version() -> str:
         return 'unknown'
 
 
-def make_producer(stage: str,
-                  config: Union[Config, Mapping, PathLike, None] = None,
-                  checkpoint: Optional[PathLike] = None,
-                  model: Union[torch.nn.Module, Mapping, None] = None,
-                  extra: Optional[Mapping[str, Any]] = None,
-                  loop: str = 'test') -> Dict:
-    """Build the record of what produces a stage folder.
+def make_record(stage: str,
+                config: Union[Config, Mapping, PathLike, None] = None,
+                loop: Optional[str] = None,
+                checkpoint: Optional[PathLike] = None,
+                model: Union[torch.nn.Module, Mapping, None] = None,
+                extra: Optional[Mapping[str, Any]] = None,
+                data: Optional[Mapping[str, str]] = None,
+                roots: Optional[Mapping[str, str]] = None) -> Dict:
+    """The record of what made an output; the one every reuse compares.
+
+    ``config`` (:func:`record_config`), ``data`` (every data file or folder
+    the run reads and the weights files it loads, by
+    :func:`rpnet_mmseg.datasets.data_digests`: files by content, folders by
+    their listing), ``inputs`` (a pipeline's ``stage_inputs``: the content
+    sha1 of each earlier output), the weights, ``extra``. Two records are
+    the same when :func:`record_changes` finds nothing.
 
     Args:
         stage (str): The stage / writer name, e.g. ``'CAMWriter'``.
-        config (Config | dict | str, optional): The config (or its file);
-            recorded as ``config_file`` (path) and ``config_sha1``.
+        config (Config | dict | str, optional): The config (or its file).
+        loop (str, optional): ``'val'`` / ``'test'``: a loop's outputs (its
+            dataset's data without its split); None: a training run (its
+            training set's data, split included). Defaults to None.
         checkpoint (str, optional): The loaded checkpoint; its path is
             recorded, and its file's sha1 as ``checkpoint_sha1`` when no
             ``model`` is given.
         model (nn.Module | dict, optional): The model (or state dict) whose
             outputs are written; recorded as ``weights_sha1``.
         extra (dict, optional): Further JSON-able settings that identify
-            the producer (e.g. the CRF parameters of a tool, the producer
-            record of its input folder).
-        loop (str): ``'val'`` or ``'test'``: the loop whose dataset
-            ``config`` hashes with the model (see :func:`config_sha1`).
-            Defaults to 'test'.
+            the output (e.g. a tool's CRF parameters).
+        data (dict, optional): The data, when the caller found it (the
+            pipeline runner: every loader's, and what a command names).
+        roots (dict, optional): See :func:`record_config`.
 
     Returns:
-        dict: The producer record (see the module docstring).
+        dict: The record.
     """
     record: Dict[str, Any] = {'stage': str(stage)}
     if config is not None:
         if isinstance(config, (str, os.PathLike)):
             record['config_file'] = str(config)
+            config = Config.fromfile(config)
         elif isinstance(config, Config):
             record['config_file'] = config.filename
-        record['config_sha1'] = config_sha1(config, loop)
+        from ..datasets import data_digests
+        cfg = config.to_dict() if isinstance(config, Config) else dict(config)
+        record['config'] = record_config(cfg, loop, roots)
+        if data is not None:
+            record['data'] = dict(data)
+        elif loop is None:
+            unrooted = unrooter({f'<{k}>': cfg.get(k)
+                                 for k in ('work_root', 'work_dir')})
+            data = data_digests(cfg, loaders=['train_dataloader'])
+            record['data'] = {unrooted(p): d for p, d in data.items()}
+        else:
+            key = f'{loop}_dataloader'
+            record['data'] = data_digests({key: cfg.get(key) or {}},
+                                          splits=False)
+        record['inputs'] = dict(cfg.get('stage_inputs') or {})
     if checkpoint is not None:
         record['checkpoint'] = str(checkpoint)
         if model is None and osp.isfile(checkpoint):
@@ -300,15 +361,14 @@ def make_producer(stage: str,
     if model is not None:
         record['weights_sha1'] = weights_sha1(model)
     if extra:
-        record['extra'] = json.loads(
-            json.dumps(dict(extra), default=_json_default))
+        record['extra'] = json.loads(json.dumps(dict(extra), default=_plain))
     record['created'] = time.strftime('%Y-%m-%dT%H:%M:%S')
     record['rpnet_mmseg_version'] = _version()
     return record
 
 
 def unknown_producer(stage: str) -> Dict:
-    """The record of a writer that was never told its producer.
+    """The record of a writer that was never told what made its outputs.
 
     Args:
         stage (str): The stage / writer name.
@@ -330,15 +390,58 @@ def is_unknown(record: Optional[Mapping]) -> bool:
 
 
 def producer_identity(record: Mapping) -> Dict[str, Any]:
-    """The keys of a record that identify its producer."""
+    """The keys of a record that identify what made the output."""
     return {k: v for k, v in record.items() if k not in INFO_KEYS}
+
+
+def _shown(value: Any) -> str:
+    """A value for a message, cut to 60 characters."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + '...'
+
+
+def record_changes(old: Mapping, new: Mapping) -> List[str]:
+    """What differs between two records, one line per changed entry.
+
+    ``data`` entries by their path, ``inputs`` as ``input NAME``, the
+    entries of ``config`` (and of any other dict) as ``config KEY: OLD ->
+    NEW``, anything else as ``KEY: OLD -> NEW``; data first, ``code`` last.
+    The informative keys (:data:`INFO_KEYS`) do not count.
+
+    Args:
+        old (dict): The record present.
+        new (dict): The record the run would write.
+
+    Returns:
+        list[str]: Empty when the records are the same.
+    """
+    first, last = ('data', 'inputs', 'config'), ('code', )
+    keys = (set(old) | set(new)) - set(INFO_KEYS)
+    order = [k for k in first if k in keys] + sorted(
+        keys - set(first) - set(last)) + [k for k in last if k in keys]
+    lines = []
+    for key in order:
+        a, b = old.get(key, '<absent>'), new.get(key, '<absent>')
+        if a == b:
+            continue
+        if not (isinstance(a, Mapping) and isinstance(b, Mapping)):
+            lines.append(f'{key}: {_shown(a)} -> {_shown(b)}')
+            continue
+        for k in sorted(set(a) | set(b)):
+            va, vb = a.get(k, '<absent>'), b.get(k, '<absent>')
+            if va == vb:
+                continue
+            lines.append(k if key == 'data' else f'input {k}' if key
+                         == 'inputs' else f'{key} {k}: {_shown(va)} -> '
+                         f'{_shown(vb)}')
+    return lines
 
 
 def same_producer(a: Optional[Mapping], b: Optional[Mapping]) -> bool:
     """Whether two records name the same, known producer."""
     if not a or not b or is_unknown(a) or is_unknown(b):
         return False
-    return producer_identity(a) == producer_identity(b)
+    return not record_changes(a, b)
 
 
 def describe_producer(record: Optional[Mapping]) -> str:
@@ -349,20 +452,9 @@ def describe_producer(record: Optional[Mapping]) -> str:
         return (f'{record.get("stage")} with an unknown config and '
                 f'checkpoint (created {record.get("created")})')
     parts = [f'stage {record.get("stage")}']
-    if 'config_sha1' in record:
-        parts.append(f'config {record.get("config_file")} '
-                     f'(sha1 {record["config_sha1"][:12]})')
-    if 'checkpoint' in record:
-        parts.append(f'checkpoint {record["checkpoint"]}')
-    for key in ('weights_sha1', 'checkpoint_sha1'):
-        if key in record:
-            parts.append(f'{key} {record[key][:12]}')
-    if record.get('extra'):
-        parts.append(f'extra {json.dumps(record["extra"], sort_keys=True)}')
-    if record.get('writer'):
-        parts.append(
-            f'writer {json.dumps(record["writer"], sort_keys=True)}')
-    parts.append(f'created {record.get("created")}')
+    for key in ('config_file', 'checkpoint', 'created'):
+        if record.get(key):
+            parts.append(f'{key.split("_")[0]} {record[key]}')
     return ', '.join(parts)
 
 
@@ -569,7 +661,7 @@ def check_or_record(output_dir: PathLike,
 
     Args:
         output_dir (str): The stage folder (created if missing).
-        producer (dict): The writer's producer (:func:`make_producer` or
+        producer (dict): The writer's producer (:func:`make_record` or
             :func:`unknown_producer`).
         on_stale (str): ``'error'`` (default) or ``'overwrite'``.
         suffix (str, optional): Suffix of the folder's output files (e.g.
@@ -615,9 +707,12 @@ def check_or_record(output_dir: PathLike,
                     "custom_hooks=[dict(type='StageProvenanceHook')] to the "
                     'config (tools/train.py and tools/test.py add it) so '
                     'that it can resume a folder it produced.')
+        changed = '\n'.join(
+            f'    {line}' for line in record_changes(recorded, producer)[:8])
         raise StaleOutputError(
             f'{output_dir} holds outputs of: {describe_producer(recorded)}\n'
-            f'  this run is: {describe_producer(producer)}\n'
+            f'  this run is: {describe_producer(producer)}; changed:\n'
+            f'{changed}\n'
             'Stale outputs must not pass as fresh: write to another '
             "output_dir, or set on_stale='overwrite' to delete and "
             f'recompute them.{hint}')

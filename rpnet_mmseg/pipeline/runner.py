@@ -35,11 +35,13 @@ Each stage config is the shipped config re-rooted at the run folder (its
 output it reads. It is dumped to ``ROOT/.pipeline/configs/STAGE.py`` and
 that file is what runs.
 
-**When a stage runs.** A stage's identity is the sha1 of its kind, its
-dumped config, its command, the content of its inputs, the data it reads
-and the code that runs it. The inputs are found, not listed: every earlier
-output whose path the config or the command names (a value taken from an
-earlier JSON is in the config or command itself). The data: every file or
+**When a stage runs.** A stage's identity is a record (compared by
+:func:`rpnet_mmseg.fileio.record_changes`, as every record of what made an
+output) of its kind, its config (flattened), its command, the content of
+its inputs, the data it reads and the code that runs it. The inputs are
+found, not listed: every earlier output whose path the config or the
+command names (a value taken from an earlier JSON is in the config or
+command itself). The data: every file or
 folder under the run's ``data_root`` that the stage's datasets read (their
 ``input_files()``: split file, image and mask folders, image-level label
 file) or that its command names, and any local weights file it loads
@@ -53,8 +55,8 @@ the next run a stage is skipped only if the identity is the same AND its
 outputs still match their fingerprint. Otherwise:
 
 - another identity (its config, command, data, code or any input changed,
-  each named when the stage is announced): the old
-  outputs are cleared (a folder: the files its writers listed; a training
+  each named when the stage is announced, a config entry by its key): the
+  old outputs are cleared (a folder: the files its writers listed; a training
   work dir: its checkpoints moved into ``stale_<time>/``), then it runs;
 - the same identity, unfinished (killed) or with damaged outputs: the
   damaged files are removed and it runs again, resuming (a training stage
@@ -79,7 +81,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from mmengine.config import Config
 
 from ..fileio.atomic import save_text_atomic
-from ..fileio.provenance import file_sha1, json_sha1, unrooter
+from ..fileio.provenance import (file_sha1, make_record, producer_identity,
+                                 record_changes, unrooter)
 from ..fileio.provenance import (STAGE_FILE, _manifests, output_files,
                                  written_files)
 from .config_retarget import retarget_options, string_leaves
@@ -518,14 +521,12 @@ class PipelineRunner:
             args.append(filled)
             fmt_used |= used
         cfg_file = None
-        own_text = ''
         if cfg is not None:
             if stage.kind == 'train' and self.seed is not None and (
                     cfg.get('randomness') or {}).get('seed') is None:
                 # a pipeline is reproducible: a killed and resumed run
                 # gives what an uninterrupted one gives
                 cfg.merge_from_dict({'randomness.seed': self.seed})
-            own_text = cfg.pretty_text
             inputs = self._inputs(stage, cfg, args, fmt_used, done)
             cfg.stage_inputs = dict(sorted(inputs.items()))
             cfg_file = self.config_file(stage.name)
@@ -535,64 +536,41 @@ class PipelineRunner:
             text = ''
         argv = self.command(stage, cfg_file, output, args, done)
         data = self._data_inputs(cfg, args)
-        code = self._code(stage)
-        what = {
-            'kind': stage.kind, 'config': self._unrooted(text),
-            'inputs': inputs, 'data': data,
+        identity = dict(
+            producer_identity(make_record(
+                stage.name, cfg, data=data, roots={'<run>': self.root})),
+            kind=stage.kind, data=data, inputs=inputs,
             # the command without the launch (GPUs, launcher, python)
-            'args': [self._unrooted(a) for a in args],
-            'script': stage.script, 'checkpoint': stage.checkpoint,
-            'skip_done': stage.skip_done
-        }
+            command=[self._unrooted(a) for a in args], script=stage.script,
+            trained_by=stage.checkpoint, skip_done=stage.skip_done,
+            code=self._code(stage))
         if stage.tta:
-            what['tta'] = True
-        base_identity = json_sha1(what)
+            identity['tta'] = True
         return dict(output=output, cfg=cfg, cfg_file=cfg_file, argv=argv,
-                    args=[self._unrooted(a) for a in args],
-                    identity=json_sha1([base_identity, code]),
-                    base_identity=base_identity, code=code, data=data,
-                    inputs=inputs, config_text=text,
-                    config_sha1=json_sha1(self._unrooted(own_text)))
+                    identity=identity, config_text=text)
 
     def verdict(self, stage: Stage, plan: Dict) -> Tuple[str, List[str]]:
-        """``('done' | 'new' | 'changed' | 'resume' | 'damaged', files)``."""
+        """``('done' | 'new' | 'changed' | 'resume' | 'damaged', why)``:
+        what changed, or the damaged files."""
         record = self.read_record(stage.name)
         if record is None:
             return 'new', []
-        if record.get('identity') != plan['identity'] and not (
-                self.accept_code
-                and record.get('base_identity') == plan['base_identity']):
-            parts = self._what_changed(record, plan)
-            if self.accept_code:  # a code change is accepted: not news
-                parts = [p for p in parts if not p.startswith('code')]
-            return 'changed', parts
+        old = record.get('identity')
+        if not isinstance(old, dict):
+            return 'changed', ['record of an older rpnet_mmseg']
+        changed = [
+            c if not c.startswith('code:') else 'code (rpnet_mmseg or the '
+            'tool; --accept-code-change reuses the outputs)'
+            for c in record_changes(old, plan['identity'])
+            if not (self.accept_code and c.startswith('code:'))
+        ]
+        if changed:
+            return 'changed', changed
         if record.get('state') != 'done':
             return 'resume', []
         bad = changed_files(self.abs(plan['output']),
                             record.get('fingerprint') or {})
         return ('damaged', bad) if bad else ('done', [])
-
-    @staticmethod
-    def _what_changed(record: Dict, plan: Dict) -> List[str]:
-        """Which parts of the identity changed, for the message."""
-        parts = []
-        old_data = record.get('data', {})
-        for path in sorted(set(old_data) | set(plan['data'])):
-            if old_data.get(path) != plan['data'].get(path):
-                parts.append(path)
-        old_inputs = record.get('inputs', {})
-        for name in sorted(set(old_inputs) | set(plan['inputs'])):
-            if old_inputs.get(name) != plan['inputs'].get(name):
-                parts.append(f'input {name}')
-        if record.get('config_sha1') != plan['config_sha1']:
-            parts.append('config')
-        if record.get('args') is not None and record.get('args') != \
-                plan['args']:
-            parts.append('command')
-        if record.get('code') != plan['code']:
-            parts.append('code (rpnet_mmseg or the tool; '
-                         '--accept-code-change reuses the outputs)')
-        return parts or ['command']
 
     def clear(self, stage: Stage, plan: Dict) -> Optional[str]:
         """Take away the outputs of a changed stage; say what was done."""
@@ -741,7 +719,7 @@ class PipelineRunner:
         """Record the new code of a stage reused by ``accept_code``."""
         record = self.read_record(stage.name) or {}
         if record.get('identity') != plan['identity']:
-            record.update(identity=plan['identity'], code=plan['code'])
+            record['identity'] = plan['identity']
             self.write_record(stage.name, record)
             print('  code changed; outputs kept (--accept-code-change)',
                   flush=True)
@@ -762,11 +740,7 @@ class PipelineRunner:
             os.makedirs(osp.dirname(path), exist_ok=True)
             save_text_atomic(path, plan['config_text'])
         record = dict(stage=stage.name, identity=plan['identity'],
-                      base_identity=plan['base_identity'], code=plan['code'],
-                      data=plan['data'], state='running',
-                      inputs=plan['inputs'],
-                      config_sha1=plan['config_sha1'],
-                      args=plan['args'], output=plan['output'],
+                      state='running', output=plan['output'],
                       started=time.strftime('%Y-%m-%dT%H:%M:%S'))
         self.write_record(stage.name, record)
         print('  $ ' + ' '.join(plan['argv']), flush=True)

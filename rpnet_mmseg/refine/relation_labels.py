@@ -209,7 +209,7 @@ def write_relation_labels(data_root: str,
 
     from ..fileio import (LABEL_SUFFIX, cam_path, check_or_record,
                           find_cls_label_file, image_file, label_path,
-                          load_cls_labels, make_producer, read_record,
+                          load_cls_labels, make_record, read_record,
                           read_split, split_path)
     from ..fileio.provenance import note_written, producer_identity
 
@@ -235,7 +235,7 @@ def write_relation_labels(data_root: str,
         cls_label_file = find_cls_label_file(under_root(cls_label_file))
         cls_labels = load_cls_labels(cls_label_file)
     cam_record = read_record(cam_dir)
-    producer = make_producer(
+    producer = make_record(
         'RelationLabels',
         extra=dict(
             cam_producer=producer_identity(cam_record)

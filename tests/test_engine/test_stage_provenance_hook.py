@@ -258,7 +258,7 @@ def test_stage_inputs_make_another_producer(tmp_path):
     with open(osp.join(out, '.rpnet_written.rank0.txt'), 'w') as f:
         f.write('im_0.png\n')
     hand_over(dict(cams='aaa'))  # the same inputs: resumed
-    with pytest.raises(StaleOutputError, match='stage_inputs'):
+    with pytest.raises(StaleOutputError, match='input cams'):
         hand_over(dict(cams='bbb'))
 
 

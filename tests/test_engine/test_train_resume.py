@@ -1,5 +1,6 @@
 """The checkpoint --resume continues and the work dir's training record."""
 import os.path as osp
+import re
 
 import pytest
 import torch
@@ -43,7 +44,7 @@ def test_changed_config_is_named(tmp_path):
     other = Config(dict(model=dict(type='A', depth=18), work_dir='x',
                         stage_inputs=dict(cams='bbb')))
     with pytest.raises(ResumeMismatchError,
-                       match=r"stage_inputs.cams: 'aaa' -> 'bbb'"):
+                       match='input cams'):
         check_resume_config(train_record(other), str(tmp_path))
     warning = check_resume_config(train_record(same),
                                   str(tmp_path / 'fresh'))
@@ -62,7 +63,7 @@ def test_rewritten_training_labels_are_named(tmp_path):
     assert check_resume_config(train_record(cfg), str(tmp_path)) is None
     (labels / 'a.png').write_bytes(b'two')  # a new IRN run, same folder
     with pytest.raises(ResumeMismatchError,
-                       match=f'<content of {labels}>'):
+                       match=re.escape(f'Changed:\n  {labels}\n')):
         check_resume_config(train_record(cfg), str(tmp_path))
 
 
@@ -100,5 +101,5 @@ def test_changed_weights_and_labels_files_are_named(tmp_path):
     assert check_resume_config(train_record(cfg), str(work)) is None
     _save(str(weights), value=2.0)  # other weights at the same path
     with pytest.raises(ResumeMismatchError,
-                       match=f'<content of {weights}>'):
+                       match=re.escape(f'Changed:\n  {weights}\n')):
         check_resume_config(train_record(cfg), str(work))

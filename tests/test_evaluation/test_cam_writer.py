@@ -7,7 +7,7 @@ import torch
 from mmseg.structures import SegDataSample
 
 from rpnet_mmseg.evaluation import CAMWriter
-from rpnet_mmseg.fileio import STAGE_FILE, make_producer
+from rpnet_mmseg.fileio import STAGE_FILE, make_record
 from rpnet_mmseg.fileio import atomic as atomic_module
 
 
@@ -71,7 +71,7 @@ def test_name_from_img_path_and_sample_objects(tmp_path):
 
 
 def test_existing_file_of_same_producer_skipped_not_rewritten(tmp_path):
-    producer = make_producer('run', extra={'weights': 1})
+    producer = make_record('run', extra={'weights': 1})
     first = CAMWriter(str(tmp_path))
     first.set_producer(producer)
     first.process(None, [make_sample('img1')])
@@ -100,7 +100,7 @@ def test_files_of_unknown_origin_refused(tmp_path):
 def test_counts_summed_over_ranks(tmp_path):
     """Every rank writes its own images; counts add up after collection."""
     rank0, rank1 = CAMWriter(str(tmp_path)), CAMWriter(str(tmp_path))
-    producer = make_producer('run', extra={'weights': 1})
+    producer = make_record('run', extra={'weights': 1})
     rank0.set_producer(producer)  # as StageProvenanceHook does on each rank
     rank1.set_producer(producer)
     rank0.process(None, [make_sample('a'), make_sample('b')])

@@ -9,7 +9,7 @@ import torch.multiprocessing as mp
 from mmseg.structures import SegDataSample
 
 from rpnet_mmseg.evaluation import CAMWriter
-from rpnet_mmseg.fileio import STAGE_FILE, make_producer
+from rpnet_mmseg.fileio import STAGE_FILE, make_record
 
 NAMES = ['a', 'b', 'c', 'd', 'e']
 
@@ -23,7 +23,7 @@ def _worker(rank: int, world_size: int, tmp: str) -> None:
     writer = CAMWriter(os.path.join(tmp, 'cams'))
     # As StageProvenanceHook does before the epoch, on every rank: rank 0
     # checks and records the folder, rank 1 waits for its verdict.
-    writer.set_producer(make_producer('dist', extra={'weights': 1}))
+    writer.set_producer(make_record('dist', extra={'weights': 1}))
     # DefaultSampler's split: rank r takes items r, r + 2, ...; rank 1 gets
     # a padding copy of item 0 so that both ranks run 3 items.
     indices = list(range(len(NAMES)))[rank::world_size]

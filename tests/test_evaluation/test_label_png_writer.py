@@ -10,7 +10,7 @@ from mmseg.structures import SegDataSample
 from PIL import Image
 
 from rpnet_mmseg.evaluation import LabelPNGWriter
-from rpnet_mmseg.fileio import (STAGE_FILE, StaleOutputError, make_producer,
+from rpnet_mmseg.fileio import (STAGE_FILE, StaleOutputError, make_record,
                                 read_mask)
 
 META = dict(
@@ -61,7 +61,7 @@ def test_other_field_and_default_voc_palette(tmp_path):
 
 
 def test_resume_skips_finished_png(tmp_path):
-    producer = make_producer('irn', extra={'weights': 1})
+    producer = make_record('irn', extra={'weights': 1})
     first = LabelPNGWriter(str(tmp_path))
     first.set_producer(producer)
     first.process(None, [sample('a', [[1, 1]])])
@@ -75,7 +75,7 @@ def test_resume_skips_finished_png(tmp_path):
 @pytest.mark.parametrize('other', [dict(palette=[[9, 9, 9]] * 3),
                                    dict(field='pseudo_label')])
 def test_other_writer_settings_do_not_resume(tmp_path, other):
-    producer = make_producer('irn', extra={'weights': 1})
+    producer = make_record('irn', extra={'weights': 1})
     first = LabelPNGWriter(str(tmp_path))
     first.set_producer(producer)
     first.process(None, [sample('a', [[1, 1]])])

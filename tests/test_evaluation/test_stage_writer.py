@@ -9,7 +9,7 @@ from mmseg.structures import SegDataSample
 
 from rpnet_mmseg.evaluation import StageWriter
 from rpnet_mmseg.fileio import (STAGE_FILE, StaleOutputError, atomic_write,
-                                make_producer, read_record)
+                                make_record, read_record)
 from rpnet_mmseg.fileio import atomic as atomic_module
 from rpnet_mmseg.fileio import written_files
 
@@ -48,8 +48,8 @@ def value_of(folder, name):
     return float(np.load(os.path.join(folder, name + '.npy'))[0, 0])
 
 
-P1 = make_producer('x', extra={'weights': 'epoch1'})
-P2 = make_producer('x', extra={'weights': 'epoch2'})
+P1 = make_record('x', extra={'weights': 'epoch1'})
+P2 = make_record('x', extra={'weights': 'epoch2'})
 
 
 def test_needs_suffix_and_valid_on_stale(tmp_path):

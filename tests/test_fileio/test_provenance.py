@@ -8,15 +8,16 @@ import torch
 from mmengine.config import Config
 
 from rpnet_mmseg.fileio import (STAGE_FILE, StaleOutputError, check_or_record,
-                                config_sha1, file_sha1, make_producer,
-                                note_written, read_record,
-                                same_producer, unknown_producer, unrooter,
-                                weights_sha1, written_files)
+                                file_sha1, make_record, note_written,
+                                read_record, record_changes, same_producer,
+                                unknown_producer, unrooter, weights_sha1,
+                                written_files)
+from rpnet_mmseg.fileio.provenance import record_config
 
 
 def _producer(seed=0, stage='CAMWriter'):
     torch.manual_seed(seed)
-    return make_producer(
+    return make_record(
         stage, checkpoint='work/epoch_1.pth', model=torch.nn.Linear(3, 2))
 
 
@@ -210,7 +211,7 @@ def test_file_sha1_is_sha1_of_the_bytes(tmp_path):
     assert file_sha1(
         str(tmp_path / 'ckpt.pth'),
         chunk_size=1000) == hashlib.sha1(data).hexdigest()
-    record = make_producer('x', checkpoint=str(tmp_path / 'ckpt.pth'))
+    record = make_record('x', checkpoint=str(tmp_path / 'ckpt.pth'))
     assert record['checkpoint_sha1'] == hashlib.sha1(data).hexdigest()
 
 
@@ -250,9 +251,9 @@ def _variant(**changes):
     return cfg
 
 
-def test_config_sha1_ignores_how_a_run_is_launched():
+def test_record_config_ignores_how_a_run_is_launched():
     loop = 'test'
-    base = config_sha1(Config(CFG), loop)
+    base = record_config(Config(CFG), loop)
     same = {
         'work_dir': 'w2',
         'launcher': 'pytorch',
@@ -265,14 +266,14 @@ def test_config_sha1_ignores_how_a_run_is_launched():
         'test_evaluator.on_stale': 'overwrite',
     }
     for key, value in same.items():
-        assert config_sha1(_variant(**{key: value}), loop) == base, key
+        assert record_config(_variant(**{key: value}), loop) == base, key
     differ = {
         'model.depth': 50,
         'model.test_cfg.scales': (1.0, 0.5),
         'test_dataloader.dataset.pipeline': [dict(type='Load', x=1)],
     }
     for key, value in differ.items():
-        assert config_sha1(_variant(**{key: value}), loop) != base, key
+        assert record_config(_variant(**{key: value}), loop) != base, key
 
 
 def test_selection_args_are_declared_by_the_dataset_class():
@@ -297,20 +298,37 @@ def test_selection_args_are_declared_by_the_dataset_class():
     assert selection_args('NoSuchDataset') == BASE_SELECTION_ARGS
     cfg = dict(model=dict(type='M'), test_dataloader=dict(dataset=dict(
         type=Picky, pipeline=[], only_red=True, tint=1)))
-    base = config_sha1(cfg)
+    base = record_config(cfg, 'test')
     cfg['test_dataloader']['dataset']['only_red'] = False
-    assert config_sha1(cfg) == base
+    assert record_config(cfg, 'test') == base
     cfg['test_dataloader']['dataset']['tint'] = 2
-    assert config_sha1(cfg) != base
+    assert record_changes({'config': base},
+                          {'config': record_config(cfg, 'test')}) == [
+                              'config dataset.tint: 1 -> 2']
 
 
-def test_config_sha1_of_a_file(tmp_path):
+def test_record_of_a_config_file(tmp_path):
     path = tmp_path / 'c.py'
     path.write_text("model = dict(type='M')\nwork_dir = 'x'\n")
-    record = make_producer('S', config=str(path))
+    record = make_record('S', config=str(path), loop='test')
     assert record['config_file'] == str(path)
-    assert record['config_sha1'] == config_sha1(
-        Config(dict(model=dict(type='M'))))
+    assert record['config'] == record_config(
+        Config(dict(model=dict(type='M'))), 'test')
+    assert record['config']['model.type'] == 'M'
+
+
+def test_record_changes_name_what_differs():
+    old = dict(stage='S', config={'a.b': 1, 'c': 'x'}, data={'d/l.npz': 's1'},
+               inputs={'cams': 'h1'}, weights_sha1='w1', created='then',
+               checkpoint='e1.pth')
+    assert record_changes(old, dict(old, created='now',
+                                    checkpoint='e2.pth')) == []
+    new = dict(old, config={'a.b': 2, 'c': 'x', 'e': 3},
+               data={'d/l.npz': 's2'}, inputs={}, weights_sha1='w2')
+    assert record_changes(old, new) == [
+        'd/l.npz', 'input cams', 'config a.b: 1 -> 2',
+        "config e: '<absent>' -> 3", "weights_sha1: 'w1' -> 'w2'"]
+    assert not same_producer(old, new) and same_producer(old, dict(old))
 
 
 def test_weights_sha1_of_odd_tensors():

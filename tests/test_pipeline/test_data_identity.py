@@ -129,3 +129,35 @@ def test_code_change_is_named_and_can_be_accepted(tmp_path, capsys,
     assert verdicts == {'cam': 'done', 'below': 'done', 'dev_eval': 'changed'}
     assert str(val) in _reason(out, 'dev_eval')
     assert 'code (' not in _reason(out, 'dev_eval')
+
+
+def test_config_change_is_named_by_its_key(tmp_path, capsys):
+    """The stage record holds the flattened config: a changed entry is
+    named with both values, and the stages that read the output rerun."""
+    _run(tmp_path, capsys)
+    cfg = _pipeline(tmp_path)
+    cfg.stages.cam.cfg_options = {'model.backbone.frozen_stages': 1}
+    runner = PipelineRunner(cfg, REPO)
+    runner.run()
+    out = capsys.readouterr().out
+    assert runner.verdicts == ALL | {'dev_eval': 'done'}
+    assert _reason(out, 'cam').startswith('config model.backbone.frozen_stages: 2')
+    assert _reason(out, 'cam').endswith(' -> 1')
+    assert _reason(out, 'below') == 'input cam'
+
+
+def test_a_moved_run_with_config_stages_is_up_to_date(tmp_path, capsys):
+    """A stage config that names the run folder (here an option) keeps its
+    record when the run folder is moved: the run's path is un-rooted."""
+    import shutil
+    own = tmp_path / 'own_config.py'  # a user's config: no work_root
+    own.write_text("model = dict(type='X')\n")
+    cfg = _pipeline(tmp_path)
+    cfg.stages.below.config = str(own)
+    cfg.stages.below.cfg_options = {'notes_dir': '{root}/notes'}
+    PipelineRunner(cfg, REPO).run()
+    shutil.copytree(tmp_path / 'run', tmp_path / 'moved')
+    cfg.work_dir = str(tmp_path / 'moved')
+    runner = PipelineRunner(cfg, REPO)
+    runner.run()
+    assert set(runner.verdicts.values()) == {'done'}, capsys.readouterr().out

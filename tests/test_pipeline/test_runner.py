@@ -152,7 +152,7 @@ def test_json_values_flow_downstream_and_dry_run_waits(
                          'again.json').read_text())
     # it reads a value of total's JSON, not the file: the value is in its
     # command (so in its identity); the rest of the JSON is not an input
-    assert record['inputs'] == {} and '3' in record['args']
+    assert record['identity']['inputs'] == {} and '3' in record['identity']['command']
 
 
 def test_stage_order_is_checked(script_pipeline, tmp_path):

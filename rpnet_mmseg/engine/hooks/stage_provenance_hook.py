@@ -6,8 +6,7 @@ from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 
 from ...evaluation.metrics.stage_writer import StageWriter
-from ...fileio import make_producer
-from ...datasets.lazy_build import data_digests
+from ...fileio import make_record
 
 HOOK_TYPE = 'StageProvenanceHook'
 
@@ -28,23 +27,20 @@ def _dataset_skip_done_dir(dataset: Any) -> Optional[str]:
 class StageProvenanceHook(Hook):
     """Hand each :class:`StageWriter` of a val / test loop its producer.
 
-    Before every val and test epoch, computes the producer record
-    (:func:`rpnet_mmseg.fileio.make_producer`): the config file and the
-    sha1 of the model and the loop's dataset settings, the loaded
-    checkpoint (``load_from``), and the sha1 of the model's current weights
-    (so that a val loop during training sees new weights each epoch), and
-    what the run reads: the loop's data (its datasets' image and label
-    files, the ``cam_dir`` folders of its data pipeline; by
-    :func:`~rpnet_mmseg.pipeline.fingerprint.path_digest`, as the pipeline
-    runner and the training record identify them) and the config's
-    ``stage_inputs`` when a pipeline set them (the content sha1 of every
-    earlier output), so new CAMs or images at the same paths make another
-    producer. Each
-    :class:`StageWriter` in the loop's evaluator then checks its folder
-    against it (see :class:`StageWriter`). ``tools/train.py`` and
-    ``tools/test.py`` add the hook when the config lacks it
-    (:func:`~rpnet_mmseg.engine.add_run_hooks`); with mmseg's own tools,
-    add ``custom_hooks = [dict(type='StageProvenanceHook')]``.
+    Before every val and test epoch, makes the record of what the loop's
+    outputs are made of (:func:`rpnet_mmseg.fileio.make_record`): the model
+    and the loop's dataset settings, the sha1 of the model's current
+    weights (a val loop during training sees new weights each epoch), the
+    loaded checkpoint (``load_from``), the loop's data (image and label
+    folders, the ``cam_dir`` folders its data pipeline loads; not the
+    split, which only selects images) and, in a pipeline, the content sha1
+    of every earlier output (``stage_inputs``), so new CAMs or images at
+    the same paths make another producer. Each :class:`StageWriter` in the
+    loop's evaluator then checks its folder against it (see
+    :class:`StageWriter`). ``tools/train.py`` and ``tools/test.py`` add the
+    hook when the config lacks it (:func:`~rpnet_mmseg.engine.add_run_hooks`);
+    with mmseg's own tools, add
+    ``custom_hooks = [dict(type='StageProvenanceHook')]``.
 
     It tells each writer whether its folder is also the dataset's
     ``skip_done_dir`` (the images whose files exist there do not run), so
@@ -79,25 +75,12 @@ class StageProvenanceHook(Hook):
             return
         checkpoint = getattr(runner, '_load_from', None) or \
             runner.cfg.get('load_from')
-        # What the loop reads is part of the producer: its data (image and
-        # label folders, the CAM folders its data pipeline loads; not the
-        # split, which only selects images), by the digests the pipeline
-        # runner uses, and, in a pipeline, the content of every earlier
-        # output (``stage_inputs``), so new CAMs in the same folder make
-        # another producer of the pseudo-labels even with the same weights.
-        loader = runner.cfg.get(f'{mode}_dataloader') or {}
-        extra = dict(data=data_digests({f'{mode}_dataloader': loader},
-                                       splits=False))
-        inputs = runner.cfg.get('stage_inputs')
-        if inputs:
-            extra['stage_inputs'] = dict(inputs)
-        producer = make_producer(
-            stage=HOOK_TYPE,
-            config=runner.cfg,
+        producer = make_record(
+            HOOK_TYPE,
+            runner.cfg,
+            loop=mode,
             checkpoint=checkpoint,
-            model=runner.model,
-            extra=extra,
-            loop=mode)
+            model=runner.model)
         dataloader = getattr(loop, 'dataloader', None)
         done_dir = _dataset_skip_done_dir(getattr(dataloader, 'dataset', None))
         for writer in writers:

@@ -179,7 +179,7 @@ class StageWriter(BaseMetric):
         """The record this writer keeps in its folder for ``producer``.
 
         Args:
-            producer (dict): From :func:`rpnet_mmseg.fileio.make_producer`.
+            producer (dict): From :func:`rpnet_mmseg.fileio.make_record`.
 
         Returns:
             dict: ``producer`` with this writer's ``stage`` and
@@ -197,7 +197,7 @@ class StageWriter(BaseMetric):
 
         Args:
             producer (dict, optional): From
-                :func:`rpnet_mmseg.fileio.make_producer`; its ``stage`` is
+                :func:`rpnet_mmseg.fileio.make_record`; its ``stage`` is
                 replaced by this writer's and its :meth:`settings` added.
                 None: unknown.
             dataset_skips (bool): The folder is also the dataset's
