@@ -707,12 +707,12 @@ def check_or_record(output_dir: PathLike,
                     "custom_hooks=[dict(type='StageProvenanceHook')] to the "
                     'config (tools/train.py and tools/test.py add it) so '
                     'that it can resume a folder it produced.')
-        changed = '\n'.join(
-            f'    {line}' for line in record_changes(recorded, producer)[:8])
+        changed = '' if is_unknown(producer) or is_unknown(recorded) else \
+            '; changed:' + ''.join(f'\n    {line}' for line in
+                                   record_changes(recorded, producer)[:8])
         raise StaleOutputError(
             f'{output_dir} holds outputs of: {describe_producer(recorded)}\n'
-            f'  this run is: {describe_producer(producer)}; changed:\n'
-            f'{changed}\n'
+            f'  this run is: {describe_producer(producer)}{changed}\n'
             'Stale outputs must not pass as fresh: write to another '
             "output_dir, or set on_stale='overwrite' to delete and "
             f'recompute them.{hint}')

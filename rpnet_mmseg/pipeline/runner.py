@@ -556,8 +556,11 @@ class PipelineRunner:
         if record is None:
             return 'new', []
         old = record.get('identity')
-        if not isinstance(old, dict):
-            return 'changed', ['record of an older rpnet_mmseg']
+        if isinstance(old, str):  # a record of rpnet_mmseg 0.1's sha1s
+            if not (self.accept_code and record.get('base_identity')
+                    == self._sha1_identity(plan)):
+                return 'changed', ['record of an older rpnet_mmseg']
+            old = dict(plan['identity'], code=record.get('code'))
         changed = [
             c if not c.startswith('code:') else 'code (rpnet_mmseg or the '
             'tool; --accept-code-change reuses the outputs)'
@@ -571,6 +574,18 @@ class PipelineRunner:
         bad = changed_files(self.abs(plan['output']),
                             record.get('fingerprint') or {})
         return ('damaged', bad) if bad else ('done', [])
+
+    def _sha1_identity(self, plan: Dict) -> str:
+        """The identity as rpnet_mmseg 0.1 recorded it (a sha1 without the
+        code), so that ``accept_code`` keeps the outputs of its runs."""
+        i = plan['identity']
+        what = dict(kind=i['kind'], config=self._unrooted(plan['config_text']),
+                    inputs=i['inputs'], data=i['data'], args=i['command'],
+                    script=i['script'], checkpoint=i['trained_by'],
+                    skip_done=i['skip_done'], **({'tta': True}
+                                                 if i.get('tta') else {}))
+        text = json.dumps(what, sort_keys=True, default=repr)
+        return hashlib.sha1(text.encode('utf-8')).hexdigest()
 
     def clear(self, stage: Stage, plan: Dict) -> Optional[str]:
         """Take away the outputs of a changed stage; say what was done."""
