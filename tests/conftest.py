@@ -13,6 +13,10 @@ import socket
 import types
 
 os.environ.setdefault('OMP_NUM_THREADS', '2')
+# The folder digests of the tests' trees are cached apart from the user's.
+if 'RPNET_MMSEG_CACHE' not in os.environ:
+    import tempfile
+    os.environ['RPNET_MMSEG_CACHE'] = tempfile.mkdtemp(prefix='rpnet_cache_')
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

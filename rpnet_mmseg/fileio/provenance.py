@@ -2,8 +2,8 @@
 
 One record answers, for every output, "is this still what this config and
 these inputs make?" (:func:`make_record`): the config (flattened, so a
-change is named by its key), the data the run read (files by content,
-folders by their listing), the earlier outputs (``inputs``), the weights.
+change is named by its key), the data the run read (files and folders by
+their content), the earlier outputs (``inputs``), the weights.
 A training work dir keeps it in ``.rpnet_train.json``
 (:mod:`rpnet_mmseg.engine.train_resume`); a pipeline stage's record adds
 its command and code (:class:`rpnet_mmseg.pipeline.PipelineRunner`); a
@@ -11,7 +11,7 @@ stage folder (CAMs, relation labels, pseudo-labels, predictions) keeps its
 writer's in ``.rpnet_stage.json``::
 
     {"stage": "CAMWriter", "config": {"model.type": "RPNet", ...},
-     "data": {"data/msrc_voc/JPEGImages": "listing:..."}, "inputs": {},
+     "data": {"data/msrc_voc/JPEGImages": "content:..."}, "inputs": {},
      "weights_sha1": "...", "writer": {...},
      "config_file": "configs/rpnet/....py", "checkpoint": "...",
      "created": "2026-11-25T10:00:00", "rpnet_mmseg_version": "0.1.0"}

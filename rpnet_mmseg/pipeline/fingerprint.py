@@ -8,6 +8,11 @@ temporary files) are bookkeeping, not content, and are left out.
 Re-fingerprinting with the previous fingerprint at hand re-reads only the
 files whose size or modification time changed, so checking that a VOC CAM
 folder is intact costs a ``stat`` per file.
+
+The data a run reads is identified the same way (:func:`path_digest`): a
+file by its sha1, a folder by the content sha1 of its files, kept in a
+cache of the user's beside the folder's listing so that it is read once
+per change, not once per run.
 """
 import hashlib
 import json
@@ -15,12 +20,17 @@ import os
 import os.path as osp
 from typing import Dict, List, Mapping, Optional
 
+from ..fileio.atomic import save_json_atomic
 from ..fileio.provenance import file_sha1
 
 __all__ = [
     'fingerprint', 'changed_files', 'content_sha1', 'listing_sha1',
-    'path_digest'
+    'folder_digest', 'path_digest', 'CACHE_ENV'
 ]
+
+# The environment variable naming the folder of the digest cache.
+CACHE_ENV = 'RPNET_MMSEG_CACHE'
+_CACHE_MAX_BYTES = 64 << 20
 
 
 def _visible_files(root: str) -> List[str]:
@@ -126,12 +136,68 @@ def listing_sha1(path: str) -> Optional[str]:
     return digest.hexdigest()
 
 
+def _cache_file() -> str:
+    """Where folder digests are kept: ``$RPNET_MMSEG_CACHE``, else
+    ``$XDG_CACHE_HOME/rpnet_mmseg`` (``~/.cache/rpnet_mmseg``)."""
+    root = os.environ.get(CACHE_ENV) or osp.join(
+        os.environ.get('XDG_CACHE_HOME')
+        or osp.join(osp.expanduser('~'), '.cache'), 'rpnet_mmseg')
+    return osp.join(root, 'folder_digests.json')
+
+
+def _read_cache(path: str) -> Dict[str, List[str]]:
+    """The cache's ``realpath -> [listing sha1, content sha1]`` entries
+    (an unreadable, oversized or malformed cache is empty)."""
+    try:
+        if os.path.getsize(path) > _CACHE_MAX_BYTES:
+            return {}
+        with open(path, encoding='utf-8') as f:
+            cache = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(cache, dict):
+        return {}
+    return {k: v for k, v in cache.items() if isinstance(v, list)
+            and len(v) == 2 and all(isinstance(x, str) for x in v)}
+
+
+def folder_digest(path: str) -> str:
+    """The content sha1 of a folder's files (:func:`fingerprint`), read once.
+
+    The digest is kept with the folder's listing (names, sizes, modification
+    times) in a cache of the user's (:data:`CACHE_ENV`): while the listing
+    is the same, a ``stat`` per file is all it costs. A folder copied with
+    new times, or touched, is read again and has the same digest, so the
+    outputs made from it are still reused; a replaced file changes it.
+
+    Args:
+        path (str): A local folder.
+
+    Returns:
+        str: Hex digest.
+    """
+    listing = listing_sha1(path)
+    cache_file = _cache_file()
+    cache = _read_cache(cache_file)
+    key = osp.realpath(path)
+    if key in cache and cache[key][0] == listing:
+        return cache[key][1]
+    digest = fingerprint(path)['sha1']
+    cache[key] = [listing, digest]
+    try:
+        os.makedirs(osp.dirname(cache_file), exist_ok=True)
+        save_json_atomic(cache_file, cache)
+    except OSError:  # a read-only home: computed again next time
+        pass
+    return digest
+
+
 def path_digest(path: str) -> str:
     """The identity of a data file or folder a run reads.
 
-    A file by the sha1 of its bytes (``sha1:...``), a folder by
-    :func:`listing_sha1` (``listing:...``: names, sizes and modification
-    times, as make does), a missing path as ``missing``.
+    A file by the sha1 of its bytes (``sha1:...``), a folder by the sha1 of
+    its files' names and bytes (``content:...``, :func:`folder_digest`), a
+    missing path as ``missing``.
 
     Args:
         path (str): A local file or folder.
@@ -140,5 +206,5 @@ def path_digest(path: str) -> str:
         str: The digest.
     """
     if osp.isdir(path):
-        return f'listing:{listing_sha1(path)}'
+        return f'content:{folder_digest(path)}'
     return f'sha1:{file_sha1(path)}' if osp.isfile(path) else 'missing'

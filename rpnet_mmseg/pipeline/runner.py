@@ -46,13 +46,14 @@ folder under the run's ``data_root`` that the stage's datasets read (their
 ``input_files()``: split file, image and mask folders, image-level label
 file) or that its command names, and any local weights file it loads
 (``load_from``, ``init_cfg.checkpoint``); files by the sha1 of their bytes,
-folders by their listing (names, sizes and modification times, as make
-does). The code: the sha1 of ``rpnet_mmseg``'s source and of the stage's
-tool; ``accept_code=True`` (``--accept-code-change``) accepts a change of
-code alone for a run. ``ROOT/.pipeline/STAGE.json`` records the identity
-when the stage starts and the fingerprint of its outputs when it ends. On
-the next run a stage is skipped only if the identity is the same AND its
-outputs still match their fingerprint. Otherwise:
+folders by the sha1 of their files' names and bytes (read again only when
+their listing changes: :func:`~rpnet_mmseg.pipeline.fingerprint.
+folder_digest`). The code: the sha1 of ``rpnet_mmseg``'s source and of the
+stage's tool; ``accept_code=True`` (``--accept-code-change``) accepts a
+change of code alone for a run. ``ROOT/.pipeline/STAGE.json`` records the
+identity when the stage starts and the fingerprint of its outputs when it
+ends. On the next run a stage is skipped only if the identity is the same
+AND its outputs still match their fingerprint. Otherwise:
 
 - another identity (its config, command, data, code or any input changed,
   each named when the stage is announced, a config entry by its key): the
@@ -87,7 +88,8 @@ from ..fileio.provenance import (STAGE_FILE, _manifests, output_files,
                                  written_files)
 from .config_retarget import retarget_options, string_leaves
 from .stage_paths import StagePaths
-from .fingerprint import changed_files, fingerprint, path_digest
+from .fingerprint import (changed_files, fingerprint, listing_sha1,
+                          path_digest)
 from .process import RunLock, run_stage
 
 __all__ = ['Stage', 'PipelineRunner', 'StageFailedError']
@@ -579,8 +581,10 @@ class PipelineRunner:
         """The identity as rpnet_mmseg 0.1 recorded it (a sha1 without the
         code), so that ``accept_code`` keeps the outputs of its runs."""
         i = plan['identity']
+        data = {p: f'listing:{listing_sha1(self.abs(p))}' if d.startswith(
+            'content:') else d for p, d in i['data'].items()}
         what = dict(kind=i['kind'], config=self._unrooted(plan['config_text']),
-                    inputs=i['inputs'], data=i['data'], args=i['command'],
+                    inputs=i['inputs'], data=data, args=i['command'],
                     script=i['script'], checkpoint=i['trained_by'],
                     skip_done=i['skip_done'], **({'tta': True}
                                                  if i.get('tta') else {}))

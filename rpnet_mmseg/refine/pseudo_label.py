@@ -161,4 +161,3 @@ def walked_to_label(walked: Tensor,
                         up / peak])
     class_ids = torch.cat([keys.new_zeros(1), keys + 1])
     return class_ids[scores.argmax(dim=0)]
-

@@ -141,7 +141,8 @@ def test_config_change_is_named_by_its_key(tmp_path, capsys):
     runner.run()
     out = capsys.readouterr().out
     assert runner.verdicts == ALL | {'dev_eval': 'done'}
-    assert _reason(out, 'cam').startswith('config model.backbone.frozen_stages: 2')
+    assert _reason(out, 'cam').startswith(
+        'config model.backbone.frozen_stages: 2')
     assert _reason(out, 'cam').endswith(' -> 1')
     assert _reason(out, 'below') == 'input cam'
 
@@ -161,3 +162,13 @@ def test_a_moved_run_with_config_stages_is_up_to_date(tmp_path, capsys):
     runner = PipelineRunner(cfg, REPO)
     runner.run()
     assert set(runner.verdicts.values()) == {'done'}, capsys.readouterr().out
+
+
+def test_data_copied_with_new_times_reruns_nothing(tmp_path, capsys):
+    """A dataset copied without its times (``cp -r``, a cluster's scratch
+    disk) is the same data: every stage is reused."""
+    _run(tmp_path, capsys)
+    for folder, _, files in os.walk(tmp_path / 'voc'):
+        for name in files:
+            os.utime(osp.join(folder, name), ns=(7, 7))
+    assert set(_run(tmp_path, capsys)[0].values()) == {'done'}

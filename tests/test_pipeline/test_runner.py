@@ -152,7 +152,8 @@ def test_json_values_flow_downstream_and_dry_run_waits(
                          'again.json').read_text())
     # it reads a value of total's JSON, not the file: the value is in its
     # command (so in its identity); the rest of the JSON is not an input
-    assert record['identity']['inputs'] == {} and '3' in record['identity']['command']
+    assert record['identity']['inputs'] == {}
+    assert '3' in record['identity']['command']
 
 
 def test_stage_order_is_checked(script_pipeline, tmp_path):
@@ -298,3 +299,39 @@ def test_a_rerun_deletes_nothing_outside_the_run_folder(
     assert runner.verdicts['make'] == 'changed'
     assert (outside / 'x.txt').read_text() == 'keep'
     assert (outside / 'name_0.txt').read_text() == 'keep'
+
+
+def test_records_of_rpnet_mmseg_0_1_are_kept_by_accept_code(
+        script_pipeline, tmp_path):
+    """A run folder of rpnet_mmseg 0.1 (identities as sha1s, data folders
+    by their listing): new code reruns it, unless --accept-code-change,
+    which keeps its outputs when nothing else changed and records the
+    stage anew."""
+    import hashlib
+    make_cfg, calls = script_pipeline
+    _run(make_cfg(), tmp_path)
+    meta = tmp_path / 'run' / '.pipeline'
+    for name in ('make', 'total'):  # the records as 0.1 wrote them
+        record = json.loads((meta / f'{name}.json').read_text())
+        i = record.pop('identity')
+        what = dict(kind=i['kind'], config='', inputs=i['inputs'],
+                    data=i['data'], args=i['command'], script=i['script'],
+                    checkpoint=i['trained_by'], skip_done=i['skip_done'])
+        text = json.dumps(what, sort_keys=True)
+        record.update(identity='old', code='old code',
+                      base_identity=hashlib.sha1(text.encode()).hexdigest())
+        (meta / f'{name}.json').write_text(json.dumps(record))
+    runner = PipelineRunner(make_cfg(), str(tmp_path))
+    runner.run(dry_run=True)
+    assert runner.verdicts == {'make': 'changed', 'total': 'changed'}
+    runner = PipelineRunner(make_cfg(), str(tmp_path), accept_code=True)
+    runner.run()
+    assert runner.verdicts == {'make': 'done', 'total': 'done'}
+    assert calls() == ['make', 'sum']  # nothing ran again
+    assert isinstance(json.loads((meta / 'make.json').read_text())[
+        'identity'], dict)
+    # another command is not a change of code
+    runner = PipelineRunner(make_cfg(n=4), str(tmp_path), accept_code=True)
+    runner.run()
+    assert runner.verdicts == {'make': 'changed', 'total': 'changed'}
+    assert calls() == ['make', 'sum', 'make', 'sum']
