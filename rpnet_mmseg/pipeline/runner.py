@@ -561,7 +561,9 @@ class PipelineRunner:
         if isinstance(old, str):  # a record of rpnet_mmseg 0.1's sha1s
             if not (self.accept_code and record.get('base_identity')
                     == self._sha1_identity(plan)):
-                return 'changed', ['record of an older rpnet_mmseg']
+                return 'changed', [
+                    'record of an older rpnet_mmseg (--accept-code-change '
+                    'keeps its outputs if nothing else changed)']
             old = dict(plan['identity'], code=record.get('code'))
         changed = [
             c if not c.startswith('code:') else 'code (rpnet_mmseg or the '
