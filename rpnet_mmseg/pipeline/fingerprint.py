@@ -14,13 +14,14 @@ file by its sha1, a folder by the content sha1 of its files, kept in a
 cache of the user's beside the folder's listing so that it is read once
 per change, not once per run.
 """
+import fcntl
 import hashlib
 import json
 import os
 import os.path as osp
 from typing import Dict, List, Mapping, Optional
 
-from ..fileio.atomic import save_json_atomic
+from ..fileio.atomic import open_nofollow, save_json_atomic
 from ..fileio.provenance import file_sha1
 
 __all__ = [
@@ -168,7 +169,9 @@ def folder_digest(path: str) -> str:
     times) in a cache of the user's (:data:`CACHE_ENV`): while the listing
     is the same, a ``stat`` per file is all it costs. A folder copied with
     new times, or touched, is read again and has the same digest, so the
-    outputs made from it are still reused; a replaced file changes it.
+    outputs made from it are still reused; a replaced file changes it. The
+    processes of one machine read a folder once: the others wait for the
+    cache's lock and take the digest it holds.
 
     Args:
         path (str): A local folder.
@@ -177,18 +180,28 @@ def folder_digest(path: str) -> str:
         str: Hex digest.
     """
     listing = listing_sha1(path)
-    cache_file = _cache_file()
+    cache_file, key = _cache_file(), osp.realpath(path)
     cache = _read_cache(cache_file)
-    key = osp.realpath(path)
-    if key in cache and cache[key][0] == listing:
+    if cache.get(key, [None])[0] == listing:
         return cache[key][1]
-    digest = fingerprint(path)['sha1']
-    cache[key] = [listing, digest]
     try:
         os.makedirs(osp.dirname(cache_file), exist_ok=True)
-        save_json_atomic(cache_file, cache)
-    except OSError:  # a read-only home: computed again next time
-        pass
+        lock = open_nofollow(cache_file + '.lock', os.O_RDWR | os.O_CREAT)
+    except OSError:  # a read-only home: computed here, every time
+        return fingerprint(path)['sha1']
+    with os.fdopen(lock) as f:
+        # The processes of a distributed run ask at once: one reads the
+        # folder, the others wait for it and take its digest.
+        fcntl.flock(f, fcntl.LOCK_EX)
+        cache = _read_cache(cache_file)
+        if cache.get(key, [None])[0] == listing:
+            return cache[key][1]
+        digest = fingerprint(path)['sha1']
+        cache[key] = [listing, digest]
+        try:
+            save_json_atomic(cache_file, cache)
+        except OSError:  # a full disk: computed again next time
+            pass
     return digest
 
 

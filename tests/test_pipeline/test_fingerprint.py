@@ -76,3 +76,40 @@ def test_an_unwritable_cache_only_costs_time(tmp_path, monkeypatch):
     monkeypatch.setenv(fp.CACHE_ENV, str(blocker / 'cache'))
     assert fp.folder_digest(str(images)) == fp.fingerprint(
         str(images))['sha1']
+
+
+def test_processes_wait_for_the_one_reading(tmp_path, cache):
+    """A second process asking for a folder that one is reading waits for
+    the cache's lock and takes the digest the first one left."""
+    import fcntl
+    import subprocess
+    import sys
+    import time
+    images = _folder(tmp_path / 'images')
+    cache.parent.mkdir()
+    ask = ('import importlib, sys; fp = importlib.import_module('
+           "'rpnet_mmseg.pipeline.fingerprint'); "
+           'print(fp.folder_digest(sys.argv[1]))')
+    with open(str(cache) + '.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # this process is reading
+        child = subprocess.Popen([sys.executable, '-c', ask, str(images)],
+                                 stdout=subprocess.PIPE, text=True,
+                                 env=dict(os.environ))
+        deadline = time.time() + 60
+        while child.poll() is None and time.time() < deadline and not \
+                _waits_on_lock(child.pid):
+            time.sleep(0.05)
+        assert child.poll() is None and _waits_on_lock(child.pid)
+        cache.write_text(json.dumps({str(images): [
+            fp.listing_sha1(str(images)), 'left by the reader']}))
+    out, _ = child.communicate(timeout=60)
+    assert out.strip() == 'left by the reader'
+
+
+def _waits_on_lock(pid):
+    """Whether a process is blocked in flock (Linux: its wchan)."""
+    try:
+        with open(f'/proc/{pid}/wchan') as f:
+            return 'lock' in f.read()
+    except OSError:
+        return False
