@@ -121,10 +121,13 @@ def check_resume_config(now: Mapping, work_dir: str) -> Optional[str]:
     try:
         with open(path) as f:
             record = json.load(f)
-        record['config'].keys()
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+    except (OSError, ValueError) as e:
         raise ResumeMismatchError(
             f'{path}: unreadable training record ({e})') from e
+    if not isinstance(record, dict) or not isinstance(record.get('config'),
+                                                      dict):
+        raise ResumeMismatchError(
+            f'{path}: unreadable training record (no "config" object)')
     changed = record_changes(record, now)
     if not changed:
         return None

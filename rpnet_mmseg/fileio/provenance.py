@@ -210,6 +210,16 @@ def flatten_config(cfg: Any, prefix: str = '') -> Dict[str, Any]:
     return out
 
 
+def _run_unrooter(cfg: Mapping,
+                  roots: Optional[Mapping[str, str]] = None
+                  ) -> Callable[[Any], Any]:
+    """:func:`unrooter` of a training run's own folders (``work_root``,
+    ``work_dir``) and ``roots``."""
+    return unrooter(dict(
+        {f'<{k}>': cfg.get(k) for k in ('work_root', 'work_dir')},
+        **(roots or {})))
+
+
 def record_config(cfg: Union[Config, Mapping],
                   loop: Optional[str] = None,
                   roots: Optional[Mapping[str, str]] = None
@@ -238,9 +248,7 @@ def record_config(cfg: Union[Config, Mapping],
     """
     cfg = cfg.to_dict() if isinstance(cfg, Config) else dict(cfg)
     if loop is None:
-        unrooted = unrooter(dict(
-            {f'<{k}>': cfg.get(k) for k in ('work_root', 'work_dir')},
-            **(roots or {})))
+        unrooted = _run_unrooter(cfg, roots)
         return {
             k: unrooted(v)
             for k, v in flatten_config(cfg).items()
@@ -326,7 +334,8 @@ def make_record(stage: str,
         extra (dict, optional): Further JSON-able settings that identify
             the output (e.g. a tool's CRF parameters).
         data (dict, optional): The data, when the caller found it (the
-            pipeline runner: every loader's, and what a command names).
+            pipeline runner: every loader's, and what a command names);
+            recorded with or without a config.
         roots (dict, optional): See :func:`record_config`.
 
     Returns:
@@ -342,18 +351,16 @@ def make_record(stage: str,
         from ..datasets import data_digests
         cfg = config.to_dict() if isinstance(config, Config) else dict(config)
         record['config'] = record_config(cfg, loop, roots)
-        if data is not None:
-            record['data'] = dict(data)
-        elif loop is None:
-            unrooted = unrooter({f'<{k}>': cfg.get(k)
-                                 for k in ('work_root', 'work_dir')})
-            data = data_digests(cfg, loaders=['train_dataloader'])
-            record['data'] = {unrooted(p): d for p, d in data.items()}
-        else:
+        if data is None and loop is None:
+            unrooted = _run_unrooter(cfg, roots)
+            data = {unrooted(p): d for p, d in data_digests(
+                cfg, loaders=['train_dataloader']).items()}
+        elif data is None:
             key = f'{loop}_dataloader'
-            record['data'] = data_digests({key: cfg.get(key) or {}},
-                                          splits=False)
+            data = data_digests({key: cfg.get(key) or {}}, splits=False)
         record['inputs'] = dict(cfg.get('stage_inputs') or {})
+    if data is not None:
+        record['data'] = dict(data)
     if checkpoint is not None:
         record['checkpoint'] = str(checkpoint)
         if model is None and osp.isfile(checkpoint):

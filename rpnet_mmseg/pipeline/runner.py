@@ -541,7 +541,7 @@ class PipelineRunner:
         identity = dict(
             producer_identity(make_record(
                 stage.name, cfg, data=data, roots={'<run>': self.root})),
-            kind=stage.kind, data=data, inputs=inputs,
+            kind=stage.kind, inputs=inputs,
             # the command without the launch (GPUs, launcher, python)
             command=[self._unrooted(a) for a in args], script=stage.script,
             trained_by=stage.checkpoint, skip_done=stage.skip_done,
